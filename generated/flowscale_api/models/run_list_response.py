@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.run_list import RunList
+    from ..models.run_list_meta import RunListMeta
+
+
+T = TypeVar("T", bound="RunListResponse")
+
+
+@_attrs_define
+class RunListResponse:
+    """
+    Attributes:
+        status (str):
+        data (RunList):
+        meta (None | RunListMeta | Unset):
+        errors (list[str] | None | str | Unset): An error message, a list of them, or null.
+    """
+
+    status: str
+    data: RunList
+    meta: None | RunListMeta | Unset = UNSET
+    errors: list[str] | None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.run_list_meta import RunListMeta
+
+        status = self.status
+
+        data = self.data.to_dict()
+
+        meta: dict[str, Any] | None | Unset
+        if isinstance(self.meta, Unset):
+            meta = UNSET
+        elif isinstance(self.meta, RunListMeta):
+            meta = self.meta.to_dict()
+        else:
+            meta = self.meta
+
+        errors: list[str] | None | str | Unset
+        if isinstance(self.errors, Unset):
+            errors = UNSET
+        elif isinstance(self.errors, list):
+            errors = self.errors
+
+        else:
+            errors = self.errors
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+                "data": data,
+            }
+        )
+        if meta is not UNSET:
+            field_dict["meta"] = meta
+        if errors is not UNSET:
+            field_dict["errors"] = errors
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.run_list import RunList
+        from ..models.run_list_meta import RunListMeta
+
+        d = dict(src_dict)
+        status = d.pop("status")
+
+        data = RunList.from_dict(d.pop("data"))
+
+        def _parse_meta(data: object) -> None | RunListMeta | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                meta_type_0 = RunListMeta.from_dict(data)
+
+                return meta_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | RunListMeta | Unset, data)
+
+        meta = _parse_meta(d.pop("meta", UNSET))
+
+        def _parse_errors(data: object) -> list[str] | None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                componentsschemas_errors_type_1 = cast(list[str], data)
+
+                return componentsschemas_errors_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | str | Unset, data)
+
+        errors = _parse_errors(d.pop("errors", UNSET))
+
+        run_list_response = cls(
+            status=status,
+            data=data,
+            meta=meta,
+            errors=errors,
+        )
+
+        run_list_response.additional_properties = d
+        return run_list_response
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
