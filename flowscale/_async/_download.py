@@ -1,0 +1,130 @@
+"""Saving outputs to disk: streamed, verified, and renamed into place only when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pathlib
+
+import httpx
+
+from .._async_utils import sleep
+from .._convert import safe_url
+from .._deadline import NO_DEADLINE, Deadline
+from .._errors import APIConnectionError, APIStatusError, DownloadError
+from .._paths import temp_path
+from .._types import Output
+from ._http import AsyncAPI
+
+__all__ = ["download_to"]
+
+logger = logging.getLogger("flowscale")
+
+CHUNK_SIZE = 1 << 20
+MAX_REDIRECTS = 5
+
+
+def _write_atomic(target: pathlib.Path, data: bytes) -> None:
+    tmp = temp_path(target)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+async def download_to(
+    api: AsyncAPI,
+    output: Output,
+    target: pathlib.Path,
+    *,
+    overwrite: bool = True,
+    deadline: Deadline = NO_DEADLINE,
+) -> pathlib.Path:
+    """Save one output at `target` (a file path). Returns `target`."""
+    if target.exists() and not overwrite:
+        raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if output.download_url is None:
+        if output.file_content is None:
+            raise DownloadError(f"output {output.filename!r} has nothing to download", url="")
+        _write_atomic(target, output.file_content.encode())
+        return target
+    url = httpx.URL(output.download_url)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await _fetch(api, url, output, target, deadline)
+            return target
+        except (APIConnectionError, DownloadError) as exc:
+            retryable = not isinstance(exc, DownloadError) or exc.status_code is None
+            delay = api.config.retry.delay_for_error(attempt, httpx.ReadError(""), idempotent=True)
+            if not retryable or delay is None or deadline.expired():
+                raise
+            logger.info("retrying download of %s in %.2f s: %s", output.filename, delay, exc)
+            await sleep(deadline.cap(delay))
+
+
+async def _fetch(
+    api: AsyncAPI, url: httpx.URL, output: Output, target: pathlib.Path, deadline: Deadline
+) -> None:
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            response = await api.send("GET", url, stream=True, deadline=deadline)
+        except APIStatusError as exc:
+            why = "the link expired or is not valid" if exc.status_code == 403 else exc.message
+            raise DownloadError(
+                f"downloading {output.filename!r} from {safe_url(url)} failed: "
+                f"{exc.status_code} ({why})",
+                url=safe_url(url),
+                status_code=exc.status_code,
+            ) from exc
+        if response.is_redirect and "location" in response.headers:
+            # Followed by hand: httpx would resend our headers to wherever it points.
+            url = url.join(response.headers["location"])
+            await response.aclose()
+            continue
+        try:
+            await _save(response, url, output, target)
+        finally:
+            await response.aclose()
+        return
+    raise DownloadError(f"too many redirects downloading {output.filename!r}", url=safe_url(url))
+
+
+async def _save(
+    response: httpx.Response, url: httpx.URL, output: Output, target: pathlib.Path
+) -> None:
+    declared = response.headers.get("content-length")
+    expected = int(declared) if declared and declared.isdigit() else output.size
+    if (
+        "content-encoding" in response.headers
+        and response.headers["content-encoding"] != "identity"
+    ):
+        expected = output.size  # Content-Length counts compressed bytes
+    tmp = temp_path(target)
+    written = 0
+    try:
+        with tmp.open("wb") as fh:
+            try:
+                async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                    fh.write(chunk)
+                    written += len(chunk)
+            except httpx.TransportError as exc:
+                raise DownloadError(
+                    f"downloading {output.filename!r} from {safe_url(url)} broke off after "
+                    f"{written} bytes ({type(exc).__name__})",
+                    url=safe_url(url),
+                ) from exc
+        if expected is not None and written != expected:
+            raise DownloadError(
+                f"downloading {output.filename!r} from {safe_url(url)}: got {written} bytes, "
+                f"expected {expected}",
+                url=safe_url(url),
+            )
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -1,0 +1,185 @@
+"""Waiting for a run to end: follow its events, fall back to polling, respect one deadline."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .._async_utils import INTERRUPTS, call, sleep
+from .._deadline import Deadline
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    FlowscaleError,
+    NotFoundError,
+    RateLimitError,
+    RunTimeoutError,
+    ServerError,
+)
+from .._events import RunEvent
+from .._tracker import RunTracker
+from .._types import SUCCESS_STATUSES, RunResult
+from .._updates import PollRetry, Update
+from ._stream import AsyncRunEventStream, EventStreamUnavailableError
+
+if TYPE_CHECKING:
+    from ._client import AsyncFlowscale
+
+__all__ = ["AsyncRunWaiter"]
+
+logger = logging.getLogger("flowscale")
+
+# Errors after which following a run is worth trying again rather than giving up.
+TRANSIENT = (APIConnectionError, ServerError, RateLimitError)
+MAX_POLL_BACKOFF = 10.0
+CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or interrupt
+
+
+class AsyncRunWaiter:
+    """One wait for one run. Events first; polling when the server has no stream or the stream
+    keeps failing. Every request is bounded by `deadline`."""
+
+    def __init__(
+        self,
+        client: AsyncFlowscale,
+        tracker: RunTracker,
+        *,
+        deadline: Deadline,
+        timeout: float | None,
+        poll_interval: float,
+        on_update: Callable[[Update], Any] | None = None,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        use_events: bool = True,
+        cancel_on_timeout: bool = False,
+        cancel_on_interrupt: bool = False,
+    ) -> None:
+        self._client = client
+        self._tracker = tracker
+        self._deadline = deadline
+        self._timeout = timeout
+        self._poll_interval = poll_interval
+        self._on_update = on_update
+        self._on_event = on_event
+        self._use_events = use_events
+        self._cancel_on_timeout = cancel_on_timeout
+        self._cancel_on_interrupt = cancel_on_interrupt
+
+    async def wait(self) -> RunResult:
+        tracker = self._tracker
+        try:
+            if self._use_events:
+                await self._follow_events()
+            if not tracker.done:
+                await self._poll()
+        except INTERRUPTS:
+            if self._cancel_on_interrupt:
+                await self._cancel_quietly()
+            raise
+        except FlowscaleError as exc:
+            if not self._deadline.expired():
+                raise
+            raise await self._timed_out() from exc
+        except _DeadlinePassed:
+            raise await self._timed_out() from None
+        if tracker.status not in SUCCESS_STATUSES and tracker.run is None:
+            await self._fetch_run_quietly()
+        result = tracker.result()  # raises for a failed or cancelled run
+        await self._emit([tracker.completed(result)])
+        return result
+
+    async def _emit(self, updates: list[Update]) -> None:
+        for update in updates:
+            await call(self._on_update, update)
+
+    async def _follow_events(self) -> None:
+        tracker = self._tracker
+        stream = AsyncRunEventStream(
+            self._client._api,
+            tracker.run_id,
+            from_seq=tracker.last_seq + 1,
+            read_timeout=self._client._stream_read_timeout,
+            max_reconnects=3,
+            deadline=self._deadline,
+        )
+        try:
+            async with stream:
+                async for event in stream:
+                    await call(self._on_event, event)
+                    await self._emit(tracker.on_event(event))
+                    if tracker.done:
+                        return
+        except (EventStreamUnavailableError, NotFoundError, APIConnectionError) as exc:
+            if self._deadline.expired():
+                raise
+            # No stream here, or it keeps failing: polling still works.
+            logger.info("following run %s by polling: %s", tracker.run_id, exc)
+            await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+        except APIStatusError as exc:
+            if exc.status_code not in (405, 501) or self._deadline.expired():
+                raise
+            await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+
+    async def _poll(self) -> None:
+        tracker = self._tracker
+        failures = 0
+        while True:
+            if self._deadline.expired():
+                raise _DeadlinePassed
+            try:
+                run = await self._client._get_run(tracker.run_id, self._deadline)
+                await self._emit(tracker.on_run(run))
+                if tracker.status in SUCCESS_STATUSES:
+                    for name in tracker.pending_outputs:
+                        output = await self._client._get_output(name, self._deadline)
+                        await self._emit(tracker.on_output(name, output))
+            except TRANSIENT as exc:
+                if self._deadline.expired():
+                    raise
+                failures += 1
+                delay = min(self._poll_interval * 1.5**failures, MAX_POLL_BACKOFF)
+                if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+                    delay = max(delay, exc.retry_after)
+                await self._emit([PollRetry(tracker.run_id, failures, delay, exc)])
+                await sleep(self._deadline.cap(delay))
+                continue
+            failures = 0
+            if tracker.done:
+                return
+            await sleep(self._deadline.cap(self._poll_interval * (0.9 + 0.2 * random.random())))
+
+    async def _timed_out(self) -> RunTimeoutError:
+        cancelled = False
+        if self._cancel_on_timeout:
+            cancelled = await self._cancel_quietly()
+        tracker = self._tracker
+        return RunTimeoutError(
+            f"run {tracker.run_id} did not finish within {self._timeout} s "
+            f"(last status: {tracker.status or 'unknown'})"
+            + ("; it was cancelled" if cancelled else "; it may still be running"),
+            run_id=tracker.run_id,
+            run=tracker.run,
+            last_status=tracker.status,
+            cancelled=cancelled,
+        )
+
+    async def _cancel_quietly(self) -> bool:
+        try:
+            await self._client._cancel_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+        except FlowscaleError as exc:
+            logger.warning("could not cancel run %s: %s", self._tracker.run_id, exc)
+            return False
+        return True
+
+    async def _fetch_run_quietly(self) -> None:
+        # For a failed or cancelled run, the run's details make a better error; best effort.
+        try:
+            run = await self._client._get_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+        except FlowscaleError:
+            return
+        self._tracker.on_run(run)
+
+
+class _DeadlinePassed(Exception):
+    pass

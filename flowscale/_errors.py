@@ -1,0 +1,220 @@
+"""The exception hierarchy: every failure the SDK raises is a `FlowscaleError`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._types import Run
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "DownloadError",
+    "FieldError",
+    "FlowscaleError",
+    "NotFoundError",
+    "OutputTimedOutError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "RunCancelledError",
+    "RunError",
+    "RunFailedError",
+    "RunMayExistError",
+    "RunTimeoutError",
+    "ServerError",
+    "ValidationError",
+]
+
+
+class FlowscaleError(Exception):
+    """Base of every error this SDK raises (besides `TypeError` for wrong argument types)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(FlowscaleError, ValueError):
+    """The client was constructed with a missing or unsafe configuration."""
+
+
+class APIConnectionError(FlowscaleError):
+    """The request did not get an HTTP response: connection refused, reset, or dropped."""
+
+    def __init__(self, message: str, *, method: str, url: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The server did not answer within the configured timeout."""
+
+
+class RunMayExistError(APIConnectionError):
+    """Starting a run failed in a way that leaves open whether the server created it.
+
+    The request was not retried, so no duplicate run was created; look the run up with
+    `get_runs(group_id=...)` before trying again.
+    """
+
+    def __init__(self, message: str, *, method: str, url: str, workflow_id: str) -> None:
+        super().__init__(message, method=method, url=url)
+        self.workflow_id = workflow_id
+
+
+class ResponseValidationError(FlowscaleError):
+    """The server answered with a body this SDK cannot read as the API describes it."""
+
+    def __init__(self, message: str, *, url: str, status_code: int, body: Any) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status_code = status_code
+        self.body = body
+
+
+class APIStatusError(FlowscaleError):
+    """The server answered with an error status. `body` is the parsed JSON (or text)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing (or 403 through `PermissionDeniedError`: it is wrong)."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """403: the API key is not accepted."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such run, workflow or output."""
+
+
+class OutputTimedOutError(APIStatusError):
+    """408 from the output endpoint: the run timed out, the output will never exist."""
+
+
+@attrs.frozen(slots=True)
+class FieldError:
+    """One entry of a 422 reply: where (`loc`), what (`msg`), and its kind (`type`)."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    @property
+    def field(self) -> str:
+        """The form field or parameter the error is about (the last part of `loc`)."""
+        return str(self.loc[-1]) if self.loc else ""
+
+
+class ValidationError(APIStatusError):
+    """422: a parameter or workflow input was missing, unknown or of the wrong kind."""
+
+    def __init__(self, message: str, *, errors: Sequence[FieldError], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. `retry_after` is the server's hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class DownloadError(FlowscaleError):
+    """An output could not be saved: bad status, truncated body or size mismatch.
+
+    Nothing is left at the destination: partial data is written to a temporary file that is
+    removed.
+    """
+
+    def __init__(self, message: str, *, url: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status_code = status_code
+
+
+class RunError(FlowscaleError):
+    """A run ended in a way other than success, or was not waited for to the end."""
+
+    def __init__(self, message: str, *, run_id: str, run: Run | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.run = run
+
+
+class RunFailedError(RunError):
+    """The run failed. `error` has the server's reason, `node_id`/`node_type` where known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str,
+        run: Run | None = None,
+        error: str | None = None,
+        node_id: str | None = None,
+        node_type: str | None = None,
+    ) -> None:
+        super().__init__(message, run_id=run_id, run=run)
+        self.error = error
+        self.node_id = node_id
+        self.node_type = node_type
+
+
+class RunCancelledError(RunError):
+    """The run was cancelled (by anyone) before it completed."""
+
+
+class RunTimeoutError(RunError, TimeoutError):
+    """Waiting for the run took longer than `timeout`. The run may still be going:
+    `wait_for_run(error.run_id)` resumes waiting. `run_id` is None only when the time ran out
+    before the server acknowledged the run (which may then exist: see `RunMayExistError`).
+    `cancelled` says whether the SDK cancelled the run on timeout (`cancel_on_timeout`)."""
+
+    run_id: str | None  # type: ignore[assignment]  # None: timed out before the run existed
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str | None,
+        run: Run | None = None,
+        last_status: str | None = None,
+        cancelled: bool = False,
+    ) -> None:
+        super().__init__(message, run_id=run_id or "", run=run)
+        self.run_id = run_id
+        self.last_status = last_status
+        self.cancelled = cancelled

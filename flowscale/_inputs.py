@@ -1,0 +1,208 @@
+"""Turning workflow inputs into form fields and file parts (no network I/O).
+
+Rules: `str` is text (never a path); `bool` is `true`/`false`; `int`/`float` are their decimal
+text; `dict`/`list` are JSON; `pathlib.Path`, `bytes`, binary file objects and `File` are file
+parts. Anything else is a `TypeError` before any request is sent.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import mimetypes
+import os
+import pathlib
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import IO, Any, BinaryIO
+
+import attrs
+
+__all__ = ["EncodedInputs", "File", "encode_inputs"]
+
+_OCTET = "application/octet-stream"
+
+# Magic numbers of the media a workflow most often takes, for bytes without a file name.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"ID3", "audio/mpeg"),
+)
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    for magic, content_type in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head[4:8] == b"ftyp":
+        return "video/mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "video/webm"
+    return None
+
+
+def _guess(filename: str | None, head: bytes = b"") -> str:
+    if filename:
+        guessed, _ = mimetypes.guess_type(filename)
+        if guessed:
+            return guessed
+    return sniff_content_type(head) or _OCTET
+
+
+@attrs.frozen(slots=True)
+class File:
+    """An explicit file input: `content` is bytes, a `pathlib.Path` (streamed from disk) or a
+    binary file object. `filename` and `content_type` are guessed when not given."""
+
+    content: bytes | pathlib.Path | IO[bytes]
+    filename: str | None = None
+    content_type: str | None = None
+
+
+@attrs.frozen(slots=True)
+class _FilePart:
+    name: str
+    source: bytes | pathlib.Path | IO[bytes]
+    filename: str
+    content_type: str
+    start: int | None  # where a caller's file object was when encoded; None if not seekable
+
+    @property
+    def replayable(self) -> bool:
+        return isinstance(self.source, bytes | pathlib.Path) or self.start is not None
+
+
+@attrs.frozen(slots=True)
+class EncodedInputs:
+    """Form fields and file parts ready for one request (or several, for retries)."""
+
+    fields: Mapping[str, str]
+    files: tuple[_FilePart, ...]
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be sent again: a caller's unseekable stream cannot."""
+        return all(part.replayable for part in self.files)
+
+    @contextmanager
+    def open(self) -> Iterator[dict[str, Any]]:
+        """The `data=`/`files=` arguments for httpx. Files the SDK opens are closed on exit,
+        whatever happens; a caller's file objects are rewound, never closed."""
+        with ExitStack() as stack:
+            files: list[tuple[str, tuple[str, Any, str]]] = []
+            for part in self.files:
+                payload: Any
+                if isinstance(part.source, pathlib.Path):
+                    payload = stack.enter_context(part.source.open("rb"))
+                elif isinstance(part.source, bytes):
+                    payload = part.source
+                else:
+                    if part.start is not None:
+                        part.source.seek(part.start)
+                    payload = part.source
+                files.append((part.name, (part.filename, payload, part.content_type)))
+            kwargs: dict[str, Any] = {"data": dict(self.fields)}
+            if files:
+                kwargs["files"] = files
+            yield kwargs
+
+
+def _file_part(name: str, value: Any) -> _FilePart:
+    filename: str | None = None
+    content_type: str | None = None
+    if isinstance(value, File):
+        filename, content_type, value = value.filename, value.content_type, value.content
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        return _FilePart(
+            name, value, filename or name, content_type or _guess(filename, value[:16]), None
+        )
+    if isinstance(value, pathlib.PurePath):
+        path = pathlib.Path(value)
+        if not path.is_file():
+            raise FileNotFoundError(f"input {name!r}: no such file: {str(path)!r}")
+        filename = filename or path.name
+        if content_type is None:
+            with path.open("rb") as fh:
+                content_type = _guess(filename, fh.read(16))
+        return _FilePart(name, path, filename, content_type, None)
+    if isinstance(value, io.TextIOBase):
+        raise TypeError(f"input {name!r}: file {value!r} is open in text mode; open it with 'rb'")
+    if callable(getattr(value, "read", None)):
+        stream: BinaryIO = value
+        if filename is None:
+            raw_name = getattr(stream, "name", None)
+            filename = os.path.basename(raw_name) if isinstance(raw_name, str) else name
+        start: int | None = None
+        head = b""
+        try:
+            if stream.seekable():
+                start = stream.tell()
+                head = stream.read(16)
+                stream.seek(start)
+        except (OSError, ValueError, AttributeError):
+            start = None
+        if not isinstance(head, bytes):
+            raise TypeError(f"input {name!r}: file object must return bytes; open it with 'rb'")
+        return _FilePart(name, stream, filename, content_type or _guess(filename, head), start)
+    raise TypeError(
+        f"input {name!r}: File content must be bytes, a pathlib.Path or a binary file object, "
+        f"not {type(value).__name__}"
+    )
+
+
+def _text(name: str, value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, dict | list | tuple):
+        try:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"input {name!r}: cannot send as JSON: {exc}") from None
+    return None
+
+
+def _is_file(value: Any) -> bool:
+    return isinstance(
+        value, File | bytes | bytearray | memoryview | pathlib.PurePath | io.IOBase
+    ) or callable(getattr(value, "read", None))
+
+
+def encode_inputs(inputs: Mapping[str, Any]) -> EncodedInputs:
+    """Check and encode every input, or raise `TypeError` / `FileNotFoundError` naming it."""
+    if not isinstance(inputs, Mapping):
+        raise TypeError(
+            f"inputs must be a mapping of field name to value, not {type(inputs).__name__}"
+        )
+    fields: dict[str, str] = {}
+    files: list[_FilePart] = []
+    for name, value in inputs.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"input names must be non-empty strings, not {name!r}")
+        if value is None:
+            raise TypeError(f"input {name!r} is None: leave it out instead")
+        if _is_file(value):
+            files.append(_file_part(name, value))
+            continue
+        text = _text(name, value)
+        if text is None:
+            raise TypeError(
+                f"input {name!r}: unsupported type {type(value).__name__}; use str, int, float, "
+                "bool, dict, list, pathlib.Path, bytes, a binary file object or flowscale.File"
+            )
+        fields[name] = text
+    return EncodedInputs(fields=fields, files=tuple(files))
