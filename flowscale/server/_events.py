@@ -1,0 +1,140 @@
+"""The run event stream (text/event-stream): replay from the store, then follow live.
+
+Frames: ``retry: 1000`` once, then per event ``id: <seq>``, ``event: <type>``, ``data: <JSON on
+one line>``; ``: keep-alive`` comments when nothing happened for ``keepalive_interval``
+seconds. After the ``end`` event (or straight away when a finished run has nothing more to
+send) the response ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from starlette.responses import Response
+
+from ._asgi import Receive, Scope, Send, abort_connection, wait_for_disconnect
+from ._hub import EventHub, Subscription
+from ._models import TERMINAL
+from ._render import event_json
+from ._signing import Signer
+from ._store import EventRow, Store
+
+RETRY_MS = 1000
+
+
+def frame(event: EventRow, signer: Signer) -> bytes:
+    data = json.dumps(event_json(event, signer), separators=(",", ":"), ensure_ascii=False)
+    return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n".encode()
+
+
+class EventStream(Response):
+    """An ASGI response streaming one run's events after ``after_seq``."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        after_seq: int,
+        store: Store,
+        hub: EventHub,
+        signer: Signer,
+        keepalive_interval: float,
+        stopping: asyncio.Event,
+        drop_after: int | None = None,
+    ) -> None:
+        super().__init__(status_code=200, media_type="text/event-stream")
+        self.run_id = run_id
+        self.after_seq = after_seq
+        self.store = store
+        self.hub = hub
+        self.signer = signer
+        self.keepalive_interval = keepalive_interval
+        self.stopping = stopping
+        self.drop_after = drop_after
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        subscription = self.hub.subscribe(self.run_id)
+
+        async def watch_disconnect() -> None:
+            await wait_for_disconnect(receive)
+            subscription.close()
+
+        async def watch_stopping() -> None:
+            await self.stopping.wait()
+            subscription.close()
+
+        watchers = [
+            asyncio.create_task(watch_disconnect()),
+            asyncio.create_task(watch_stopping()),
+        ]
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream; charset=utf-8"),
+                        (b"cache-control", b"no-cache"),
+                        (b"x-accel-buffering", b"no"),
+                    ],
+                }
+            )
+            await self._body(subscription, scope, receive, send)
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            self.hub.unsubscribe(self.run_id, subscription)
+
+    async def _body(
+        self, subscription: Subscription, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.body",
+                "body": f"retry: {RETRY_MS}\n\n".encode(),
+                "more_body": True,
+            }
+        )
+        last = self.after_seq
+        sent = 0
+        loop = asyncio.get_running_loop()
+        while not subscription.closed:
+            # Clear before reading: news published after this read sets it again.
+            subscription.wake.clear()
+            events = self.store.events_after(self.run_id, last)
+            for event in events:
+                if self.drop_after is not None and sent >= self.drop_after:
+                    await abort_connection(scope, receive)
+                    return
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": frame(event, self.signer),
+                        "more_body": True,
+                    }
+                )
+                sent += 1
+                last = event.seq
+                if event.type == "end":
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
+            if events:
+                continue  # there may be more than one page of stored events
+            run = self.store.get_run(self.run_id)
+            if run is None or run.status in TERMINAL:
+                # Ended and nothing left after ``last``: asked for more than the run has.
+                break
+            if self.drop_after is not None and sent >= self.drop_after:
+                await abort_connection(scope, receive)
+                return
+            deadline = loop.time() + self.keepalive_interval
+            try:
+                await asyncio.wait_for(
+                    subscription.wake.wait(), timeout=max(0.0, deadline - loop.time())
+                )
+            except TimeoutError:
+                await send(
+                    {"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True}
+                )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

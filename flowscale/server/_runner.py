@@ -1,0 +1,395 @@
+"""The run lifecycle: a FIFO queue served by N worker "containers" (threads).
+
+queued -> running (on a free container) -> completed | failed | cancelled. Every transition is
+written to the store together with its events in one transaction, and a run that ended never
+gets another event: ``end`` is always the last one.
+
+Lock order: the queue's condition and the store's lock are never held together in the order
+store -> queue, so they cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import secrets
+import shutil
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._clock import iso, now
+from ._context import RunContext
+from ._hub import EventHub
+from ._models import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    TERMINAL,
+    InputFile,
+    RunCancelled,
+    RunError,
+    Workflow,
+    WorkflowFailed,
+)
+from ._naming import TEXT_CONTENT_TYPE, content_type_for, node_id_for, random_name
+from ._registry import Registry
+from ._store import FileRow, RunRow, Store
+from ._telemetry import Telemetry
+
+logger = logging.getLogger("flowscale.server")
+
+
+@attrs.frozen(slots=True)
+class StagedFile:
+    """An uploaded input file, already copied into the server's file area."""
+
+    token: str
+    path: Path
+    filename: str
+    content_type: str
+    size: int
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        hub: EventHub,
+        telemetry: Telemetry,
+        registry: Registry,
+        files_dir: Path,
+        workers: int,
+        step_delay: float,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self._store = store
+        self._hub = hub
+        self._telemetry = telemetry
+        self._registry = registry
+        self._files_dir = files_dir
+        self._step_delay = step_delay
+        self._cond = threading.Condition()
+        self._queue: collections.deque[str] = collections.deque()
+        self._current: list[str | None] = [None] * workers
+        self._flags: dict[str, threading.Event] = {}
+        self._stopping = False
+        self._next_number = store.max_queue_number() + 1
+        self._threads = [
+            threading.Thread(
+                target=self._container_main, args=(i,), name=f"flowscale-container-{i + 1}"
+            )
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.daemon = True  # a workflow stuck forever must not keep the process alive
+
+    # ---- lifecycle of the runner ----------------------------------------------------------
+    def start(self) -> None:
+        for run in self._store.runs_with_status([QUEUED, RUNNING]):
+            # Their worker died with the previous server: they can never finish now.
+            self.finish(run.id, FAILED, RunError("server restarted", exception_type="Restart"))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        with self._cond:
+            self._stopping = True
+            flags = list(self._flags.values())
+            self._cond.notify_all()
+        for flag in flags:
+            flag.set()
+        deadline = now() + timeout
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - now()))
+
+    # ---- what the API shows ---------------------------------------------------------------
+    def containers(self) -> list[str | None]:
+        """The run each container is busy with (None: idle)."""
+        with self._cond:
+            return list(self._current)
+
+    def pending(self) -> list[str]:
+        with self._cond:
+            return list(self._queue)
+
+    # ---- creating and cancelling runs -----------------------------------------------------
+    def create_run(
+        self, workflow: Workflow, group_id: str | None, values: Mapping[str, str | StagedFile]
+    ) -> RunRow:
+        run_id = str(uuid.uuid4())
+        inputs: list[dict[str, Any]] = []
+        for field, value in values.items():
+            if isinstance(value, StagedFile):
+                inputs.append(
+                    {
+                        "path": field,
+                        "value": value.filename,
+                        "s3_key": f"inputs/{value.token}/{value.filename}",
+                        "_token": value.token,
+                    }
+                )
+            else:
+                inputs.append({"path": field, "value": value, "s3_key": None})
+        with self._cond:
+            if self._stopping:
+                raise RuntimeError("the server is stopping")
+            number = self._next_number
+            self._next_number += 1
+            run = RunRow(
+                id=run_id,
+                workflow_id=workflow.id,
+                group_id=group_id,
+                status=QUEUED,
+                inputs=inputs,
+                error=None,
+                queue_number=number,
+                created_at=now(),
+                started_at=None,
+                completed_at=None,
+            )
+            with self._store.transaction():
+                self._store.insert_run(run)
+                for value in values.values():
+                    if isinstance(value, StagedFile):
+                        self._store.add_file(
+                            FileRow(
+                                token=value.token,
+                                path=value.path,
+                                filename=value.filename,
+                                content_type=value.content_type,
+                                size=value.size,
+                            )
+                        )
+                # The names of the declared outputs are known from the start (the service
+                # names them when it queues the prompt); output_names shows them once ready.
+                for label in workflow.outputs:
+                    self._allocate(run_id, workflow.id, label)
+                self._append(
+                    run_id, "status", {"status": QUEUED, "queue_position": len(self._queue)}
+                )
+            self._flags[run_id] = threading.Event()
+            self._queue.append(run_id)
+            self._cond.notify()
+        self._telemetry.count_run(workflow.id)
+        self._hub.publish(run_id)
+        return run
+
+    def cancel(self, run_id: str) -> RunRow | None:
+        """Cancel in any state; None if there is no such run. Ended runs stay as they are."""
+        run = self._store.get_run(run_id)
+        if run is None:
+            return None
+        if run.status in TERMINAL:
+            return run
+        with self._cond:
+            flag = self._flags.get(run_id)
+            # ValueError: already taken by a container (or never queued by this process).
+            with contextlib.suppress(ValueError):
+                self._queue.remove(run_id)
+        if flag is not None:
+            flag.set()  # a running workflow stops at its next cancellation point
+        self.finish(run_id, CANCELLED)
+        return self._store.get_run(run_id)
+
+    # ---- events and transitions -----------------------------------------------------------
+    def _append(self, run_id: str, type_: str, fields: dict[str, Any]) -> None:
+        self._store.append_event(run_id, type_, iso(now()) or "", fields)
+
+    def emit(self, run_id: str, type_: str, fields: dict[str, Any]) -> None:
+        """Record an event of a running run (dropped once the run has ended) and publish it."""
+        if self._stopping:
+            raise RunCancelled(run_id)
+        with self._store.lock:
+            run = self._store.get_run(run_id)
+            if run is None or run.status in TERMINAL:
+                return
+            self._append(run_id, type_, fields)
+        self._hub.publish(run_id)
+
+    def finish(self, run_id: str, status: str, error: RunError | None = None) -> bool:
+        """End a run unless it already ended; False if it had."""
+        with self._store.transaction():
+            run = self._store.get_run(run_id)
+            if run is None or run.status in TERMINAL:
+                return False
+            error_json = error.to_json() if error is not None else None
+            self._store.update_run(run_id, status=status, completed_at=now(), error=error_json)
+            fields: dict[str, Any] = {"status": status}
+            if error_json is not None:
+                fields["error"] = error_json
+            self._append(run_id, "status", fields)
+            self._append(run_id, "end", {"status": status})
+        self._hub.publish(run_id)
+        return True
+
+    def _allocate(self, run_id: str, workflow_id: str, label: str) -> str:
+        node_id = node_id_for(workflow_id, label)
+        while True:
+            name = random_name(node_id)
+            if not self._store.name_taken(name):
+                self._store.allocate_output(name, run_id, label)
+                return name
+
+    # ---- the containers -------------------------------------------------------------------
+    def _container_main(self, index: int) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                run_id = self._queue.popleft()
+                self._current[index] = run_id
+            try:
+                self._execute(run_id)
+            except Exception:
+                if not self._stopping:
+                    logger.exception("run %s: unexpected error in the runner", run_id)
+            finally:
+                with self._cond:
+                    self._current[index] = None
+                    self._flags.pop(run_id, None)
+
+    def _execute(self, run_id: str) -> None:
+        with self._store.transaction():
+            run = self._store.get_run(run_id)
+            if run is None or run.status != QUEUED:
+                return  # cancelled while it waited
+            self._store.update_run(run_id, status=RUNNING, started_at=now())
+            self._append(run_id, "status", {"status": RUNNING})
+        self._hub.publish(run_id)
+        workflow = self._registry.get(run.workflow_id)
+        if workflow is None:
+            self.finish(run_id, FAILED, RunError(f"workflow {run.workflow_id} is not registered"))
+            return
+        with self._cond:
+            flag = self._flags.setdefault(run_id, threading.Event())
+        context = RunContext(
+            run_id=run_id,
+            workflow_id=workflow.id,
+            inputs=self._context_inputs(run),
+            step_delay=self._step_delay,
+            emit=lambda type_, fields: self.emit(run_id, type_, fields),
+            cancelled=flag,
+        )
+        try:
+            result = workflow.fn(context)
+            context.check_cancelled()
+            if not isinstance(result, Mapping):
+                raise TypeError(f"the workflow returned {type(result).__name__}, not a mapping")
+            self._store_outputs(run, workflow, result, context)
+        except RunCancelled:
+            if flag.is_set():
+                return  # cancel() or stop() already decided what the run became
+            self.finish(run_id, FAILED, RunError("the workflow raised RunCancelled"))
+            return
+        except WorkflowFailed as exc:
+            error = RunError(exc.message, exc.node_id, exc.node_type, type(exc).__name__)
+            self.finish(run_id, FAILED, error)
+            return
+        except Exception as exc:
+            message = str(exc) or type(exc).__name__
+            self.finish(run_id, FAILED, RunError(message, exception_type=type(exc).__name__))
+            return
+        if not self._stopping:
+            self.finish(run_id, COMPLETED)
+
+    def _context_inputs(self, run: RunRow) -> dict[str, str | InputFile]:
+        inputs: dict[str, str | InputFile] = {}
+        for item in run.inputs:
+            token = item.get("_token")
+            file = self._store.get_file(token) if token else None
+            if file is not None:
+                inputs[item["path"]] = InputFile(
+                    filename=file.filename,
+                    content_type=file.content_type,
+                    path=file.path,
+                    size=file.size,
+                )
+            else:
+                inputs[item["path"]] = str(item.get("value") or "")
+        return inputs
+
+    def _store_outputs(
+        self, run: RunRow, workflow: Workflow, result: Mapping[str, Any], context: RunContext
+    ) -> None:
+        pending = {o.label: o.name for o in self._store.outputs_of(run.id) if not o.ready}
+        for key, value in result.items():
+            context.check_cancelled()
+            label, _, extension = str(key).partition(".")
+            text: str | None = None
+            if isinstance(value, str):
+                text, extension = value, extension or "txt"
+            elif isinstance(value, bytes | bytearray | memoryview):
+                extension = extension or "bin"
+            elif isinstance(value, Path):
+                extension = extension or value.suffix.lstrip(".") or "bin"
+            else:
+                raise TypeError(f"output {key!r}: expected str, bytes or Path, got {value!r}")
+            name = pending.pop(label, None)
+            if name is None:  # an output the workflow did not declare: named when produced
+                with self._store.lock:
+                    name = self._allocate(run.id, workflow.id, label)
+            filename = f"{name}.{extension}"
+            token = secrets.token_urlsafe(16)
+            path = self._write_output(token, filename, value)
+            content_type = content_type_for(filename)
+            if text is not None and extension == "txt":
+                content_type = TEXT_CONTENT_TYPE
+            size = path.stat().st_size
+            with self._store.transaction():
+                current = self._store.get_run(run.id)
+                if current is None or current.status in TERMINAL or self._stopping:
+                    raise RunCancelled(run.id)
+                self._store.add_file(FileRow(token, path, filename, content_type, size))
+                self._store.complete_output(name, filename, token, text)
+                self._append(
+                    run.id,
+                    "output",
+                    {
+                        "filename": filename,
+                        "download_url": None,  # signed afresh whenever the event is sent
+                        "file_content": text,
+                        "generation_status": "success",
+                        "content_type": content_type,
+                        "size": size,
+                        "_token": None if text is not None else token,
+                    },
+                )
+            self._hub.publish(run.id)
+
+    def _write_output(self, token: str, filename: str, value: Any) -> Path:
+        if isinstance(value, Path):
+            # Served in place: a workflow can hand over a huge file without copying it.
+            return value
+        directory = self._files_dir / "outputs" / token
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / filename
+        if isinstance(value, str):
+            path.write_text(value, encoding="utf-8")
+        else:
+            path.write_bytes(bytes(value))
+        return path
+
+
+def stage_upload(files_dir: Path, source: Any, filename: str, content_type: str) -> StagedFile:
+    """Copy an upload (a file object) into the file area, in chunks. Runs in a thread."""
+    token = secrets.token_urlsafe(16)
+    directory = files_dir / "inputs" / token
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    source.seek(0)
+    with path.open("wb") as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    return StagedFile(token, path, filename, content_type, path.stat().st_size)

@@ -1,0 +1,285 @@
+"""LocalServer: the API and the file host on two loopback ports, served by uvicorn from a
+background thread with its own event loop, plus the worker containers running the workflows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import types
+from pathlib import Path
+from typing import Any, Self, TextIO
+
+import uvicorn
+
+from ._app import build_api_app
+from ._faults import Faults
+from ._files import build_files_app
+from ._gate import API_ROUTES, FILE_ROUTES, gate
+from ._hub import EventHub
+from ._models import Workflow
+from ._registry import Registry
+from ._runner import Runner
+from ._signing import Signer
+from ._state import ServerState
+from ._store import Store
+from ._telemetry import Telemetry
+from ._workflows import BUILTINS
+
+DEFAULT_STEP_DELAY = 0.2
+_DB_NAME = "flowscale.sqlite3"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)  # room for hundreds of clients connecting at once
+    sock.setblocking(False)
+    return sock
+
+
+def _url(host: str, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class LocalServer:
+    """A Flowscale-compatible server on loopback; see the package docstring."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        workers: int = 2,
+        data_dir: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keepalive_interval: float = 15.0,
+        step_delay: float | None = None,
+        url_ttl: float = 3600.0,
+        files_port: int = 0,
+    ) -> None:
+        self.api_key = api_key or "fs-local-" + secrets.token_urlsafe(24)
+        self.faults = Faults()
+        self.host = host
+        self._port = port
+        self._files_port = files_port
+        self._workers = workers
+        self._data_dir = Path(data_dir) if data_dir is not None else None
+        self._keepalive = keepalive_interval
+        self._step_delay = DEFAULT_STEP_DELAY if step_delay is None else step_delay
+        self._url_ttl = url_ttl
+        self._telemetry = Telemetry()
+        self._registry = Registry()
+        for workflow in BUILTINS:
+            self._registry.register(workflow)
+        self._state: ServerState | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._servers: list[uvicorn.Server] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._failure: BaseException | None = None
+        self.base_url = ""
+        self.files_url = ""
+
+    # ---- public API -----------------------------------------------------------------------
+    def register_workflow(self, workflow: Workflow) -> None:
+        """Offer ``workflow`` (replacing a workflow with the same id)."""
+        self._registry.register(workflow)
+
+    def counters(self) -> dict[str, Any]:
+        return self._telemetry.counters()
+
+    def file_requests(self) -> list[dict[str, str]]:
+        return self._telemetry.file_requests()
+
+    def reset(self) -> None:
+        """Clear faults, counters and recorded file requests (runs stay)."""
+        self.faults.clear()
+        self._telemetry.reset()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ---- start and stop -------------------------------------------------------------------
+    def start(self) -> Self:
+        if self._thread is not None:
+            raise RuntimeError("this LocalServer is already started")
+        if self._data_dir is not None:
+            root = self._data_dir
+            root.mkdir(parents=True, exist_ok=True)
+            store = Store(root / _DB_NAME)
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="flowscale-server-")
+            root = Path(self._tmp.name)
+            store = Store(None)
+        files_dir = root / "files"
+        files_dir.mkdir(exist_ok=True)
+        api_sock = _listen(self.host, self._port)
+        files_sock = _listen(self.host, self._files_port)
+        self.base_url = _url(self.host, api_sock)
+        self.files_url = _url(self.host, files_sock)
+        # Persisted, so links made before a restart on the same data directory stay valid.
+        secret = bytes.fromhex(store.meta("signing_secret", secrets.token_hex(32)))
+        hub = EventHub()
+        runner = Runner(
+            store=store,
+            hub=hub,
+            telemetry=self._telemetry,
+            registry=self._registry,
+            files_dir=files_dir,
+            workers=self._workers,
+            step_delay=self._step_delay,
+        )
+        state = ServerState(
+            api_key=self.api_key,
+            store=store,
+            runner=runner,
+            registry=self._registry,
+            hub=hub,
+            signer=Signer(secret, self.files_url, self._url_ttl),
+            faults=self.faults,
+            telemetry=self._telemetry,
+            files_dir=files_dir,
+            keepalive_interval=self._keepalive,
+        )
+        self._state = state
+        api = gate(build_api_app(state), state, API_ROUTES, check_key=True, record=False)
+        files = gate(build_files_app(state), state, FILE_ROUTES, check_key=False, record=True)
+        self._servers = [self._uvicorn(api), self._uvicorn(files)]
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._thread_main,
+            args=(ready, [api_sock, files_sock]),
+            name="flowscale-server",
+            daemon=True,
+        )
+        self._thread.start()
+        ready.wait()
+        if self._failure is not None:
+            self._thread.join()
+            raise RuntimeError("the local server failed to start") from self._failure
+        runner.start()
+        return self
+
+    def _uvicorn(self, app: Any) -> uvicorn.Server:
+        config = uvicorn.Config(
+            app,
+            http="h11",
+            ws="none",
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+            timeout_keep_alive=30,
+        )
+        return uvicorn.Server(config)
+
+    def _thread_main(self, ready: threading.Event, sockets: list[socket.socket]) -> None:
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            self._loop = loop
+            assert self._state is not None
+            self._state.hub.bind(loop)
+            tasks = [
+                asyncio.create_task(server.serve(sockets=[sock]))
+                for server, sock in zip(self._servers, sockets, strict=True)
+            ]
+            while not all(server.started for server in self._servers):
+                if any(task.done() for task in tasks):
+                    break
+                await asyncio.sleep(0.005)
+            ready.set()
+            await asyncio.gather(*tasks)
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced by start() if it happens before readiness
+            self._failure = exc
+        finally:
+            for sock in sockets:
+                sock.close()
+            ready.set()
+
+    def stop(self) -> None:
+        """Stop serving: open streams end, hung requests are cut, workers are told to stop."""
+        thread, loop, state = self._thread, self._loop, self._state
+        if thread is None or state is None:
+            return
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._begin_shutdown)
+        state.runner.stop(timeout=2.0)
+        thread.join(timeout=10)
+        state.store.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+        self._thread = None
+        self._state = None
+
+    def _begin_shutdown(self) -> None:
+        assert self._state is not None
+        self._state.stopping.set()
+        self._state.hub.close_all()
+        for server in self._servers:
+            server.should_exit = True
+
+
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    api_key: str | None = None,
+    workers: int = 2,
+    data_dir: str | Path | None = None,
+    *,
+    step_delay: float | None = None,
+    files_port: int = 0,
+    url_ttl: float = 3600.0,
+    keepalive_interval: float = 15.0,
+    out: TextIO | None = None,
+) -> int:
+    """Run a LocalServer in the foreground until Ctrl-C (SIGINT) or SIGTERM; returns 0."""
+    out = out or sys.stdout
+    server = LocalServer(
+        api_key=api_key,
+        workers=workers,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        step_delay=step_delay,
+        files_port=files_port,
+        url_ttl=url_ttl,
+        keepalive_interval=keepalive_interval,
+    )
+    done = threading.Event()
+
+    def on_signal(signum: int, frame: types.FrameType | None) -> None:
+        done.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.start()
+        print(f"Flowscale local server: {server.base_url}", file=out)
+        print(f"Files served from:      {server.files_url}", file=out)
+        print(f"API key:                {server.api_key}", file=out)
+        print("Press Ctrl-C to stop.", file=out, flush=True)
+        while not done.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print("Stopped.", file=out, flush=True)
+    return 0

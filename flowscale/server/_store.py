@@ -1,0 +1,324 @@
+"""SQLite state: runs, their events, their outputs and the files behind them.
+
+One connection shared by the event loop and the worker threads, guarded by one re-entrant lock:
+statements are short, and a single connection is the only way an in-memory database can be
+shared at all. Callers that need a read-check-write sequence to be atomic (state transitions
+together with their events) hold ``store.lock`` around it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    workflow_id TEXT NOT NULL,
+    group_id TEXT,
+    status TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    error TEXT,
+    queue_number INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    completed_at REAL
+);
+CREATE INDEX IF NOT EXISTS runs_group ON runs (group_id);
+CREATE TABLE IF NOT EXISTS events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    timestamp TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS files (
+    token TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outputs (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    run_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    filename TEXT,
+    ready INTEGER NOT NULL DEFAULT 0,
+    token TEXT,
+    text TEXT
+);
+CREATE INDEX IF NOT EXISTS outputs_run ON outputs (run_id);
+CREATE INDEX IF NOT EXISTS outputs_filename ON outputs (filename);
+"""
+
+SORT_COLUMNS = ("created_at", "started_at", "completed_at")
+
+
+@attrs.frozen(slots=True)
+class RunRow:
+    id: str
+    workflow_id: str
+    group_id: str | None
+    status: str
+    inputs: list[dict[str, Any]]
+    error: dict[str, Any] | None
+    queue_number: int
+    created_at: float
+    started_at: float | None
+    completed_at: float | None
+
+
+@attrs.frozen(slots=True)
+class EventRow:
+    run_id: str
+    seq: int
+    type: str
+    timestamp: str
+    fields: dict[str, Any]
+
+
+@attrs.frozen(slots=True)
+class FileRow:
+    token: str
+    path: Path
+    filename: str
+    content_type: str
+    size: int
+
+
+@attrs.frozen(slots=True)
+class OutputRow:
+    """An output name allocated for a run: ``ready`` once the run produced it."""
+
+    name: str
+    run_id: str
+    label: str
+    filename: str | None
+    ready: bool
+    token: str | None
+    text: str | None
+
+
+_RUN_COLUMNS = (
+    "id, workflow_id, group_id, status, inputs, error, queue_number, created_at, started_at, "
+    "completed_at"
+)
+_OUTPUT_COLUMNS = "name, run_id, label, filename, ready, token, text"
+
+
+def _run(row: Sequence[Any]) -> RunRow:
+    return RunRow(
+        id=row[0],
+        workflow_id=row[1],
+        group_id=row[2],
+        status=row[3],
+        inputs=json.loads(row[4]),
+        error=json.loads(row[5]) if row[5] else None,
+        queue_number=row[6],
+        created_at=row[7],
+        started_at=row[8],
+        completed_at=row[9],
+    )
+
+
+def _output(row: Sequence[Any]) -> OutputRow:
+    return OutputRow(
+        name=row[0],
+        run_id=row[1],
+        label=row[2],
+        filename=row[3],
+        ready=bool(row[4]),
+        token=row[5],
+        text=row[6],
+    )
+
+
+class Store:
+    def __init__(self, path: Path | None) -> None:
+        self.lock = threading.RLock()
+        target = str(path) if path is not None else ":memory:"
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        if path is not None:
+            # WAL + NORMAL: durable enough for a test server, and an event append stays cheap.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock and group the statements inside into one transaction."""
+        with self.lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self.lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        with self.lock:
+            return self._db.execute(sql, args).fetchone()
+
+    def _exec(self, sql: str, args: Sequence[Any] = ()) -> None:
+        with self.lock:
+            self._db.execute(sql, args)
+
+    # ---- meta -----------------------------------------------------------------------------
+    def meta(self, key: str, default: str) -> str:
+        """The stored value of ``key``, storing ``default`` first if there is none."""
+        with self.lock:
+            row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+            if row is not None:
+                return str(row[0])
+            self._exec("INSERT INTO meta (key, value) VALUES (?, ?)", (key, default))
+            return default
+
+    # ---- runs -----------------------------------------------------------------------------
+    def insert_run(self, run: RunRow) -> None:
+        self._exec(
+            f"INSERT INTO runs ({_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run.id,
+                run.workflow_id,
+                run.group_id,
+                run.status,
+                json.dumps(run.inputs),
+                json.dumps(run.error) if run.error else None,
+                run.queue_number,
+                run.created_at,
+                run.started_at,
+                run.completed_at,
+            ),
+        )
+
+    def get_run(self, run_id: str) -> RunRow | None:
+        row = self._one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        return _run(row) if row is not None else None
+
+    def update_run(self, run_id: str, **changes: Any) -> None:
+        if "error" in changes and changes["error"] is not None:
+            changes["error"] = json.dumps(changes["error"])
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        self._exec(f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run_id))
+
+    def runs_with_status(self, statuses: Sequence[str]) -> list[RunRow]:
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._all(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ({marks}) ORDER BY position",
+            tuple(statuses),
+        )
+        return [_run(row) for row in rows]
+
+    def max_queue_number(self) -> int:
+        row = self._one("SELECT COALESCE(MAX(queue_number), -1) FROM runs")
+        return int(row[0])
+
+    def list_runs(
+        self, *, group_id: str | None, sort_by: str, descending: bool, limit: int, offset: int
+    ) -> tuple[list[RunRow], int]:
+        if sort_by not in SORT_COLUMNS:
+            raise ValueError(sort_by)
+        where, args = ("WHERE group_id = ?", (group_id,)) if group_id is not None else ("", ())
+        direction = "DESC" if descending else "ASC"
+        # Runs that have no value yet for the sort column (not started, not ended) come last
+        # either way; insertion order breaks ties so pages never overlap.
+        order = f"{sort_by} IS NULL, {sort_by} {direction}, position {direction}"
+        with self.lock:
+            total = int(self._one(f"SELECT COUNT(*) FROM runs {where}", args)[0])
+            rows = self._all(
+                f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            )
+        return [_run(row) for row in rows], total
+
+    # ---- events ---------------------------------------------------------------------------
+    def append_event(
+        self, run_id: str, type_: str, timestamp: str, fields: dict[str, Any]
+    ) -> EventRow:
+        with self.lock:
+            row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", (run_id,))
+            seq = int(row[0]) + 1
+            self._exec(
+                "INSERT INTO events (run_id, seq, type, timestamp, fields) VALUES (?, ?, ?, ?, ?)",
+                (run_id, seq, type_, timestamp, json.dumps(fields)),
+            )
+        return EventRow(run_id=run_id, seq=seq, type=type_, timestamp=timestamp, fields=fields)
+
+    def events_after(self, run_id: str, after_seq: int, limit: int = 500) -> list[EventRow]:
+        rows = self._all(
+            "SELECT run_id, seq, type, timestamp, fields FROM events "
+            "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (run_id, after_seq, limit),
+        )
+        return [
+            EventRow(run_id=r[0], seq=r[1], type=r[2], timestamp=r[3], fields=json.loads(r[4]))
+            for r in rows
+        ]
+
+    # ---- files ----------------------------------------------------------------------------
+    def add_file(self, file: FileRow) -> None:
+        self._exec(
+            "INSERT INTO files (token, path, filename, content_type, size) VALUES (?, ?, ?, ?, ?)",
+            (file.token, str(file.path), file.filename, file.content_type, file.size),
+        )
+
+    def get_file(self, token: str) -> FileRow | None:
+        row = self._one(
+            "SELECT token, path, filename, content_type, size FROM files WHERE token = ?",
+            (token,),
+        )
+        if row is None:
+            return None
+        return FileRow(
+            token=row[0], path=Path(row[1]), filename=row[2], content_type=row[3], size=row[4]
+        )
+
+    # ---- outputs --------------------------------------------------------------------------
+    def name_taken(self, name: str) -> bool:
+        return self._one("SELECT 1 FROM outputs WHERE name = ?", (name,)) is not None
+
+    def allocate_output(self, name: str, run_id: str, label: str) -> None:
+        self._exec(
+            "INSERT INTO outputs (name, run_id, label) VALUES (?, ?, ?)", (name, run_id, label)
+        )
+
+    def complete_output(self, name: str, filename: str, token: str, text: str | None) -> None:
+        self._exec(
+            "UPDATE outputs SET filename = ?, token = ?, text = ?, ready = 1 WHERE name = ?",
+            (filename, token, text, name),
+        )
+
+    def find_output(self, name: str) -> OutputRow | None:
+        row = self._one(f"SELECT {_OUTPUT_COLUMNS} FROM outputs WHERE name = ?", (name,))
+        return _output(row) if row is not None else None
+
+    def find_output_by_filename(self, filename: str) -> OutputRow | None:
+        row = self._one(f"SELECT {_OUTPUT_COLUMNS} FROM outputs WHERE filename = ?", (filename,))
+        return _output(row) if row is not None else None
+
+    def outputs_of(self, run_id: str) -> list[OutputRow]:
+        rows = self._all(
+            f"SELECT {_OUTPUT_COLUMNS} FROM outputs WHERE run_id = ? ORDER BY position", (run_id,)
+        )
+        return [_output(row) for row in rows]
