@@ -1,0 +1,127 @@
+"""Decoding run events: typed known kinds, pass-through unknown ones, never a crash."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flowscale import EndEvent, OutputEvent, ProgressEvent, StatusEvent, UnknownEvent
+from flowscale._events import EventDecodeError, StreamCursor, decode_event
+
+T = "2024-01-15T10:30:00Z"
+
+
+def frame(kind: str, seq: int, **fields: Any) -> tuple[str, str, str]:
+    data = {"seq": seq, "run_id": "r1", "type": kind, "timestamp": T, **fields}
+    return kind, json.dumps(data), str(seq)
+
+
+def test_known_kinds_are_typed() -> None:
+    status = decode_event(*frame("status", 1, status="queued", queue_position=2), run_id="r1")
+    assert isinstance(status, StatusEvent)
+    assert (status.status, status.queue_position, status.timestamp.year) == ("queued", 2, 2024)
+    progress = decode_event(*frame("progress", 2, node_id="3", value=5, max=20), run_id="r1")
+    assert isinstance(progress, ProgressEvent)
+    assert progress.fraction == 0.25
+    output = decode_event(
+        *frame("output", 3, filename="a.png", download_url="http://x", generation_status="success"),
+        run_id="r1",
+    )
+    assert isinstance(output, OutputEvent)
+    assert output.output.download_url == "http://x"
+    end = decode_event(*frame("end", 4, status="completed"), run_id="r1")
+    assert isinstance(end, EndEvent)
+
+
+def test_failed_status_carries_the_error() -> None:
+    event = decode_event(
+        *frame("status", 5, status="failed", error={"message": "boom", "node_id": "7"}),
+        run_id="r1",
+    )
+    assert isinstance(event, StatusEvent)
+    assert event.error is not None
+    assert (event.error.message, event.error.node_id) == ("boom", "7")
+
+
+def test_unknown_types_and_broken_known_types_pass_through() -> None:
+    unknown = decode_event(*frame("preview", 1, image="..."), run_id="r1")
+    assert isinstance(unknown, UnknownEvent)
+    assert unknown.event_type == "preview"
+    assert unknown.data["image"] == "..."
+    broken = decode_event(*frame("progress", 2, node_id="3"), run_id="r1")  # no value/max
+    assert isinstance(broken, UnknownEvent)
+
+
+def test_seq_falls_back_to_the_frame_id() -> None:
+    event = decode_event("log", json.dumps({"type": "log", "message": "hi"}), "9", run_id="r1")
+    assert event.seq == 9
+    assert event.run_id == "r1"
+
+
+def test_cursor_skips_keepalives_duplicates_and_anything_after_the_end() -> None:
+    cursor = StreamCursor("r1")
+    assert cursor.accept("message", "", "1") is None  # httpx-sse keep-alive quirk
+    assert cursor.accept(*frame("status", 1, status="queued")) is not None
+    assert cursor.accept(*frame("status", 1, status="queued")) is None
+    assert cursor.headers() == {"Last-Event-ID": "1"}
+    assert cursor.params() == {"from_seq": 2}
+    assert cursor.accept("x", "not json", "2") is None
+    assert cursor.malformed == 1
+    assert cursor.accept(*frame("end", 2, status="completed")) is not None
+    assert cursor.ended
+    assert cursor.accept(*frame("log", 3, message="late")) is None
+
+
+def test_cursor_from_seq() -> None:
+    cursor = StreamCursor("r1", from_seq=5)
+    assert cursor.params() == {"from_seq": 5}
+    assert cursor.accept(*frame("log", 4, message="old")) is None
+
+
+@given(
+    event=st.text(max_size=20),
+    data=st.one_of(
+        st.text(),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "seq",
+                    "run_id",
+                    "type",
+                    "timestamp",
+                    "status",
+                    "node_id",
+                    "value",
+                    "max",
+                    "filename",
+                    "download_url",
+                    "message",
+                    "error",
+                    "queue_position",
+                    "size",
+                ]
+            ),
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats()
+            | st.text()
+            | st.lists(st.integers())
+            | st.dictionaries(st.text(), st.text()),
+        ).map(json.dumps),
+    ),
+    id=st.none() | st.text(max_size=5) | st.integers(min_value=0).map(str),
+)
+def test_arbitrary_frames_decode_or_raise_event_decode_error(
+    event: str, data: str, id: str | None
+) -> None:
+    try:
+        decoded = decode_event(event, data, id, run_id="r1")
+    except EventDecodeError:
+        return
+    assert isinstance(decoded.seq, int)
+    cursor = StreamCursor("r1")
+    cursor.accept(event, data, id)  # never raises
