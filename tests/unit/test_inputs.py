@@ -49,7 +49,7 @@ def test_path_is_streamed_with_a_guessed_type_and_closed(tmp_path: pathlib.Path)
     (part,) = encoded.files
     assert (part.name, part.filename, part.content_type) == ("image", "cat.png", "image/png")
     with encoded.open() as kwargs:
-        ((name, (filename, handle, content_type)),) = kwargs["files"]
+        ((_, (_, handle, _)),) = kwargs["files"]
         assert handle.read() == PNG
     assert handle.closed
 
