@@ -125,7 +125,8 @@ def test_text_to_image_multipart_end_to_end(
     assert [(i.path, i.value, i.s3_key, i.url) for i in data.inputs] == [
         ("text_51536", "a red bike", None, None)
     ]
-    assert data.created_at is not None and data.started_at is not None
+    assert data.created_at is not None
+    assert data.started_at is not None
     assert data.completed_at is not None
     assert data.created_at <= data.started_at <= data.completed_at
     assert data.created_at.utcoffset() is not None  # timestamps carry their UTC offset
@@ -322,7 +323,8 @@ def test_runs_list_filters_sorts_and_pages(
         wait_end(server, run_id)
     page1 = get_runs.sync(client=client, group_id="g1", page=1, page_size=2)
     assert isinstance(page1, RunListResponse)
-    assert page1.meta is not None and not isinstance(page1.meta, type(None))
+    assert page1.meta is not None
+    assert not isinstance(page1.meta, type(None))
     meta = page1.meta
     assert (meta.sort_by, meta.sort_order, meta.page, meta.page_size) == (
         "created_at",

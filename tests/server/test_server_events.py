@@ -170,7 +170,8 @@ def test_keep_alive_comments_while_idle() -> None:
                     if line == ": keep-alive":
                         gate.release.set()  # seen one: let the run finish
             assert ": keep-alive" in lines
-            assert lines[-2].startswith("data: ") and '"type":"end"' in lines[-2]
+            assert lines[-2].startswith("data: ")
+            assert '"type":"end"' in lines[-2]
 
 
 def test_stream_ends_when_the_server_stops() -> None:
