@@ -103,7 +103,7 @@ def build_api_app(state: ServerState) -> Starlette:
         except RuntimeError:
             return failure(503, "The server is stopping")
         if state.faults.take("reset_after_create") is not None:
-            await abort_connection(request.scope, request.receive)
+            await abort_connection(request.scope, request.receive, reset=True)
             return Response(status_code=204)  # never reaches the client: the connection is gone
         return success({"run_id": run.id, "workflow_id": run.workflow_id})
 

@@ -68,20 +68,25 @@ async def wait_for_disconnect(receive: Receive) -> None:
             return
 
 
-async def abort_connection(scope: Scope, receive: Receive) -> None:
-    """Reset the TCP connection now: no (further) response bytes, an RST to the peer.
+async def abort_connection(scope: Scope, receive: Receive, *, reset: bool = False) -> None:
+    """Close the TCP connection now, whatever state the response is in.
 
-    Then wait until the server has noticed the disconnect, so it does not try to answer the
-    request itself (it would otherwise send a 500 for a response never started).
+    ``reset=False`` flushes what was already sent and closes (FIN): a body cut short, which
+    the client sees as a protocol error. ``reset=True`` sends an RST, like a crashed peer (the
+    client may then lose unread bytes, so use it only when nothing was sent). Then wait until
+    the server has noticed the disconnect, so it does not try to answer the request itself (it
+    would otherwise send a 500 for a response never started).
     """
     transport = scope.get(TRANSPORT_KEY)
     if transport is None:  # not served by uvicorn: the best we can do is an error
         raise ConnectionAbortedError("fault: connection aborted")
     sock = transport.get_extra_info("socket")
-    if sock is not None:
-        # SO_LINGER with a zero timeout turns close() into a reset (RST), like a crash.
+    if reset and sock is not None:
+        # SO_LINGER with a zero timeout turns close() into a reset (RST).
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
+        transport.abort()
+    else:
+        transport.close()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wait_for_disconnect(receive), timeout=5)
