@@ -1,0 +1,92 @@
+"""Rendering results: JSON for scripts, rich tables and plain lines for people.
+
+Everything here writes to stdout; progress and messages go to stderr (see _console)."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import os
+import pathlib
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["display_path", "jsonable", "print_json", "print_lines", "print_table", "run_json"]
+
+import flowscale
+
+# Piped tables are still read by people (and grep): do not wrap ids at 80 columns.
+_PIPE_WIDTH = 200
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values for the SDK's attrs classes, dates, paths and enums."""
+    if attrs.has(type(value)):
+        return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def run_json(run: flowscale.Run) -> dict[str, Any]:
+    data: dict[str, Any] = jsonable(run)
+    data.pop("team_id", None)
+    return data
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    for line in lines:
+        sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def stdout_console() -> Console:
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=False, width=_PIPE_WIDTH)
+    return console
+
+
+def print_table(
+    columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str = "(none)"
+) -> None:
+    table = Table(*columns, box=None, header_style="bold", pad_edge=False)
+    count = 0
+    for row in rows:
+        # Cells are data, not markup: a name with [brackets] must print as is.
+        table.add_row(*(Text(cell) for cell in row))
+        count += 1
+    console = stdout_console()
+    if count == 0:
+        console.print(empty, markup=False)
+    else:
+        console.print(table)
+
+
+def display_path(path: pathlib.Path) -> str:
+    """`path` relative to the current directory when it is below it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(pathlib.Path.cwd()))
+    except ValueError:
+        return str(absolute) if path.is_absolute() else os.path.normpath(str(path))
