@@ -48,8 +48,8 @@ def demo(ctx: click.Context, prompt: str, out_dir: pathlib.Path | None) -> None:
     """Try it locally: no account, key or network needed.
 
     Starts the bundled server in this process on a free port, runs "Text to Image" with
-    --prompt through the real client, shows the same progress as `flowscale run` and saves the image under
-    ./flowscale-outputs/.
+    --prompt through the real client, shows the same progress as `flowscale run` and saves
+    the image under ./flowscale-outputs/.
     """
     session = session_of(ctx)
     local = import_server()
