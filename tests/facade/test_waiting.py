@@ -1,0 +1,195 @@
+"""Waiting for runs: events, the polling fallback, failures, cancellation, deadlines."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from flowscale import (
+    Completed,
+    EndEvent,
+    OutputStatus,
+    PollRetry,
+    ProgressEvent,
+    RunCancelledError,
+    RunFailedError,
+    RunStatusUpdate,
+    RunTimeoutError,
+    StatusEvent,
+    WorkflowSubmitted,
+)
+from flowscale.server import LocalServer
+
+from .conftest import FAIL, SLOW, TEXT_TO_IMAGE
+
+
+def test_updates_come_in_the_documented_kinds_and_order(client: Any, server: LocalServer) -> None:
+    updates: list[Any] = []
+    events: list[Any] = []
+    result = client.execute_workflow_async(
+        SLOW,
+        {"seconds": 0.1},
+        on_intermediate_response=updates.append,
+        on_event=events.append,
+        timeout=30,
+    )
+    assert isinstance(updates[0], WorkflowSubmitted)
+    assert isinstance(updates[-1], Completed)
+    assert updates[-1].result == result
+    statuses = [u.status for u in updates if isinstance(u, RunStatusUpdate)]
+    assert statuses[-1] == "completed"
+    assert "running" in statuses
+    assert any(isinstance(u, OutputStatus) and u.ready for u in updates)
+    assert {u.type for u in updates} <= {
+        "workflow_submitted",
+        "run_status",
+        "output_status",
+        "poll_retry",
+        "completed",
+    }
+    assert any(isinstance(e, ProgressEvent) for e in events)
+    assert isinstance(events[-1], EndEvent)
+    # Events mode: the execute request and one event stream, nothing else.
+    requests = server.counters()["requests"]
+    assert requests.get("execute_workflow") == 1
+    assert requests.get("stream_run_events") == 1
+    assert "get_run" not in requests
+
+
+def test_polling_fallback_when_the_server_has_no_event_stream(
+    client: Any, server: LocalServer
+) -> None:
+    server.faults.status(501, route="stream_run_events")
+    updates: list[Any] = []
+    result = client.execute_workflow_async(
+        SLOW,
+        {"seconds": 0.2},
+        poll_interval=0.05,
+        on_intermediate_response=updates.append,
+        timeout=30,
+    )
+    assert result[0].file_content == "slept 0.2"
+    assert any(isinstance(u, PollRetry) for u in updates)
+    assert isinstance(updates[-1], Completed)
+    assert server.counters()["requests"]["get_run"] >= 1
+
+
+def test_a_dropped_stream_is_resumed_without_duplicates(client: Any, server: LocalServer) -> None:
+    server.faults.drop_stream(after_events=2, count=3)
+    events: list[Any] = []
+    client.execute_workflow_async(SLOW, {"seconds": 0.2}, on_event=events.append, timeout=30)
+    seqs = [e.seq for e in events]
+    assert seqs == sorted(set(seqs))
+    assert seqs[0] == 1
+    assert isinstance(events[-1], EndEvent)
+    assert server.counters()["requests"]["stream_run_events"] >= 2
+
+
+def test_a_failed_run_raises_at_once_with_its_details(client: Any) -> None:
+    started = time.monotonic()
+    with pytest.raises(RunFailedError) as caught:
+        client.execute_workflow_async(FAIL, {"prompt": "p"}, timeout=60)
+    assert time.monotonic() - started < 30
+    error = caught.value
+    assert error.error == "exploded on p"
+    assert (error.node_id, error.node_type) == ("7", "VAEDecode")
+    assert error.run is not None
+    assert error.run.status == "failed"
+    assert "exploded on p" in str(error)
+
+
+def test_a_failed_run_raises_when_polling_too(client: Any, server: LocalServer) -> None:
+    server.faults.status(501, route="stream_run_events")
+    with pytest.raises(RunFailedError, match="exploded"):
+        client.execute_workflow_async(FAIL, {"prompt": "p"}, poll_interval=0.05, timeout=60)
+
+
+def test_a_cancelled_run_raises(client: Any) -> None:
+    submitted = client.execute_workflow(SLOW, {"seconds": 5})
+    message = client.cancel_run(submitted.run_id)
+    assert "cancel" in message.lower()
+    with pytest.raises(RunCancelledError) as caught:
+        client.wait_for_run(submitted.run_id, timeout=30)
+    assert caught.value.run_id == submitted.run_id
+    assert client.get_run(submitted.run_id).status == "cancelled"
+
+
+def test_timeout_raises_with_the_run_id_and_can_cancel(client: Any) -> None:
+    started = time.monotonic()
+    with pytest.raises(RunTimeoutError) as caught:
+        client.execute_workflow_async(SLOW, {"seconds": 10}, timeout=0.5, cancel_on_timeout=True)
+    assert time.monotonic() - started < 5
+    error = caught.value
+    assert error.run_id
+    assert error.cancelled
+    assert isinstance(error, TimeoutError)
+    assert client.get_run(error.run_id).status == "cancelled"
+
+
+def test_wait_for_run_resumes_a_run_started_earlier(client: Any) -> None:
+    submitted = client.execute_workflow(TEXT_TO_IMAGE, {"text_51536": "later"})
+    first = client.wait_for_run(submitted.run_id, timeout=30)
+    again = client.wait_for_run(submitted.run_id, timeout=30)  # after the end: replay
+    assert first.outputs == again.outputs
+
+
+def test_the_timeout_bounds_a_hung_execute(client: Any, server: LocalServer) -> None:
+    server.faults.hang(route="execute_workflow", count=1)
+    started = time.monotonic()
+    with pytest.raises(RunTimeoutError) as caught:
+        client.execute_workflow_async(TEXT_TO_IMAGE, {"text_51536": "x"}, timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert caught.value.run_id is None
+    assert "may exist" in str(caught.value)
+
+
+def test_the_timeout_bounds_a_hung_stream_and_polls(client: Any, server: LocalServer) -> None:
+    server.faults.hang(route="stream_run_events")
+    server.faults.hang(route="get_run")
+    started = time.monotonic()
+    with pytest.raises(RunTimeoutError):
+        client.execute_workflow_async(SLOW, {"seconds": 0.1}, timeout=1.0)
+    assert time.monotonic() - started < 6
+
+
+def test_subscribe_replays_and_ends(client: Any) -> None:
+    run_id = client.execute_workflow(SLOW, {"seconds": 0.1}).run_id
+    with client.subscribe_run_events(run_id) as stream:
+        events = list(stream)
+    assert isinstance(events[0], StatusEvent)
+    assert isinstance(events[-1], EndEvent)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    with client.subscribe_run_events(run_id, from_seq=3) as stream:
+        tail = list(stream)
+    assert [e.seq for e in tail] == list(range(3, len(events) + 1))
+
+
+def test_subscribe_callback_style(client: Any) -> None:
+    run_id = client.execute_workflow(SLOW, {"seconds": 0.1}).run_id
+    seen: list[Any] = []
+    closed = threading.Event()
+    stream = client.subscribe_run_events(run_id)
+    stream.dispatch(on_event=seen.append, on_close=lambda _: closed.set())
+    assert closed.is_set()
+    assert isinstance(seen[-1], EndEvent)
+    assert stream.last_seq == seen[-1].seq
+
+
+def test_subscribe_reports_errors_to_on_error(client: Any) -> None:
+    errors: list[Exception] = []
+    stream = client.subscribe_run_events("no-such-run")
+    stream.dispatch(on_event=lambda e: None, on_error=errors.append)
+    assert errors
+    assert getattr(errors[0], "status_code", None) == 404
+
+
+def test_wait_arguments_are_checked(client: Any) -> None:
+    with pytest.raises(TypeError, match="poll_interval"):
+        client.wait_for_run("r", poll_interval=0)
+    with pytest.raises(TypeError, match="timeout"):
+        client.wait_for_run("r", timeout=-1)
+    with pytest.raises(TypeError, match="run_id"):
+        client.wait_for_run("")
