@@ -102,6 +102,9 @@ class EventStream(Response):
         while not subscription.closed:
             # Clear before reading: news published after this read sets it again.
             subscription.wake.clear()
+            # Status first, events second: a run ends in the same transaction that stores its
+            # last events, so if it had ended before this read, nothing can be missed below.
+            run = self.store.get_run(self.run_id)
             events = self.store.events_after(self.run_id, last)
             for event in events:
                 if self.drop_after is not None and sent >= self.drop_after:
@@ -121,7 +124,6 @@ class EventStream(Response):
                     return
             if events:
                 continue  # there may be more than one page of stored events
-            run = self.store.get_run(self.run_id)
             if run is None or run.status in TERMINAL:
                 # Ended and nothing left after ``last``: asked for more than the run has.
                 break

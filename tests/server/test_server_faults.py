@@ -22,6 +22,17 @@ from .helpers import PROMPT_ENHANCER, TEXT_TO_IMAGE, Gate, events, execute_form,
 pytestmark = pytest.mark.timeout(30)
 
 
+def read_into(server: LocalServer, run_id: str, received: list[httpx_sse.ServerSentEvent]) -> None:
+    """Append the stream's events to ``received`` until it ends (or breaks)."""
+    with (
+        http(server) as raw,
+        httpx_sse.connect_sse(raw, "GET", f"/api/v1/runs/{run_id}/events") as source,
+    ):
+        for event in source.iter_sse():
+            if event.data:
+                received.append(event)
+
+
 def test_latency_delays_then_answers(server: LocalServer, client: AuthenticatedClient) -> None:
     server.faults.latency(0.2, route="check_health", count=1)
     started = time.monotonic()
@@ -102,15 +113,9 @@ def test_drop_stream_after_n_events_then_resume(
     run_id = execute_form(client, TEXT_TO_IMAGE, {"text_51536": "drop"})
     everything = events(server, run_id)  # the run is over, all events stored
     server.faults.drop_stream(after_events=3, count=1)
-    received = []
-    with (
-        http(server) as raw,
-        pytest.raises(httpx.RemoteProtocolError),
-        httpx_sse.connect_sse(raw, "GET", f"/api/v1/runs/{run_id}/events") as source,
-    ):
-        for event in source.iter_sse():
-            if event.data:
-                received.append(event)
+    received: list[httpx_sse.ServerSentEvent] = []
+    with pytest.raises(httpx.RemoteProtocolError):
+        read_into(server, run_id, received)
     assert [e.id for e in received] == ["1", "2", "3"]
     rest = events(server, run_id, last_event_id=received[-1].id)
     assert [e.id for e in received + rest] == [e.id for e in everything]
@@ -122,13 +127,8 @@ def test_drop_stream_while_live(server: LocalServer, client: AuthenticatedClient
     run_id = execute_form(client, "gate", {"prompt": "p"})
     assert gate.started.wait(5)
     server.faults.drop_stream(after_events=2)
-    with (
-        http(server) as raw,
-        pytest.raises(httpx.RemoteProtocolError),
-        httpx_sse.connect_sse(raw, "GET", f"/api/v1/runs/{run_id}/events") as source,
-    ):
-        for _ in source.iter_sse():
-            pass
+    with pytest.raises(httpx.RemoteProtocolError):
+        read_into(server, run_id, [])
     server.faults.clear()
     gate.release.set()
     assert wait_end(server, run_id)["status"] == "completed"

@@ -110,11 +110,10 @@ def test_wrong_content_length(server: LocalServer, client: AuthenticatedClient) 
     server.faults.wrong_content_length(delta=100, count=1)
     with httpx.stream("GET", url) as response:
         assert int(response.headers["content-length"]) == len(expected) + 100
-        received = b""
+        received: list[bytes] = []
         with pytest.raises(httpx.RemoteProtocolError):
-            for chunk in response.iter_raw():
-                received += chunk
-    assert received == expected  # the real bytes, then the connection closed
+            received.extend(response.iter_raw())
+    assert b"".join(received) == expected  # the real bytes, then the connection closed
     server.faults.wrong_content_length(delta=-10, count=1)
     short = httpx.get(url)
     assert short.content == expected[:-10]

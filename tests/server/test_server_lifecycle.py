@@ -155,44 +155,45 @@ def test_restart_on_a_data_directory(tmp_path: Path) -> None:
             before = get_run.sync(done, client=client)
             assert isinstance(before, RunResponse)
             old_events = [e.data for e in events(first, done)]
-    with LocalServer(data_dir=tmp_path, step_delay=0.001) as second:
-        assert second.base_url != "" and second.files_url != ""
-        with api_client(second) as client:
-            after = get_run.sync(done, client=client)
-            assert isinstance(after, RunResponse)
-            assert after.data.status == "completed"
-            assert after.data.output_names == before.data.output_names
-            # The same events, except for freshly signed links on the new file host.
-            replay = [without_url(e.data) for e in events(second, done)]
-            assert replay == [without_url(e) for e in old_events]
-            assert isinstance(after.data.output_names, list)
-            output = get_output.sync(client=client, filename=after.data.output_names[0])
-            assert isinstance(output, OutputResponse)
-            assert isinstance(output.data.download_url, str)
-            assert output.data.download_url.startswith(second.files_url)
-            assert httpx.get(output.data.download_url).status_code == 200
-            text_run = get_run.sync(text, client=client)
-            assert isinstance(text_run, RunResponse)
-            assert isinstance(text_run.data.output_names, list)
-            text_output = get_output.sync(client=client, filename=text_run.data.output_names[0])
-            assert isinstance(text_output, OutputResponse)
-            assert isinstance(text_output.data.file_content, str)
-            for interrupted in (running, queued):
-                run = get_run.sync(interrupted, client=client)
-                assert isinstance(run, RunResponse)
-                assert run.data.status == "failed"
-                assert run.data.error is not None
-                assert run.data.error.message == "server restarted"
-                assert wait_end(second, interrupted)["status"] == "failed"
-            listed = httpx.get(
-                f"{second.base_url}/api/v1/runs",
-                params={"group_id": "keep"},
-                headers={"X-API-KEY": second.api_key},
-            ).json()
-            assert listed["meta"]["total_count"] == 4
-            # New runs keep working, with queue numbers after the old ones.
-            fresh = execute_form(client, PROMPT_ENHANCER, {"prompt": "new"})
-            assert wait_end(second, fresh)["status"] == "completed"
+    with (
+        LocalServer(data_dir=tmp_path, step_delay=0.001) as second,
+        api_client(second) as client,
+    ):
+        after = get_run.sync(done, client=client)
+        assert isinstance(after, RunResponse)
+        assert after.data.status == "completed"
+        assert after.data.output_names == before.data.output_names
+        # The same events, except for freshly signed links on the new file host.
+        replay = [without_url(e.data) for e in events(second, done)]
+        assert replay == [without_url(e) for e in old_events]
+        assert isinstance(after.data.output_names, list)
+        output = get_output.sync(client=client, filename=after.data.output_names[0])
+        assert isinstance(output, OutputResponse)
+        assert isinstance(output.data.download_url, str)
+        assert output.data.download_url.startswith(second.files_url)
+        assert httpx.get(output.data.download_url).status_code == 200
+        text_run = get_run.sync(text, client=client)
+        assert isinstance(text_run, RunResponse)
+        assert isinstance(text_run.data.output_names, list)
+        text_output = get_output.sync(client=client, filename=text_run.data.output_names[0])
+        assert isinstance(text_output, OutputResponse)
+        assert isinstance(text_output.data.file_content, str)
+        for interrupted in (running, queued):
+            run = get_run.sync(interrupted, client=client)
+            assert isinstance(run, RunResponse)
+            assert run.data.status == "failed"
+            assert run.data.error is not None
+            assert run.data.error.message == "server restarted"
+            assert wait_end(second, interrupted)["status"] == "failed"
+        listed = httpx.get(
+            f"{second.base_url}/api/v1/runs",
+            params={"group_id": "keep"},
+            headers={"X-API-KEY": second.api_key},
+        ).json()
+        assert listed["meta"]["total_count"] == 4
+        # New runs keep working, with queue numbers after the old ones.
+        fresh = execute_form(client, PROMPT_ENHANCER, {"prompt": "new"})
+        assert wait_end(second, fresh)["status"] == "completed"
 
 
 def without_url(event_data: str) -> dict[str, object]:
