@@ -20,6 +20,7 @@ from flowscale.server import InputFile, LocalServer, RunContext, Workflow, Workf
 ECHO = "test-echo"
 SLOW = "test-slow"
 FAIL = "test-fail"
+QUIET = "test-quiet"
 TEXT_TO_IMAGE = "550e8400-e29b-41d4-a716-446655440000"
 IMAGE_TO_IMAGE = "660f9411-f30c-52e5-b827-557766551111"
 REPORT = "880b2633-b4de-4f1c-9d20-779988773333"
@@ -47,6 +48,11 @@ def _slow(ctx: RunContext) -> dict[str, Any]:
         ctx.progress(step + 1, steps, node_id="3", node_type="KSampler")
         ctx.sleep(seconds / steps)
     return {"result.txt": f"slept {seconds}"}
+
+
+def _quiet(ctx: RunContext) -> dict[str, Any]:
+    ctx.sleep(float(str(ctx.inputs["seconds"])))  # no events at all meanwhile
+    return {"result.txt": "done"}
 
 
 def _fail(ctx: RunContext) -> dict[str, Any]:
@@ -85,6 +91,15 @@ def server() -> Iterator[LocalServer]:
         srv.register_workflow(
             Workflow(
                 id=FAIL, name="Fail", inputs={"prompt": "string"}, outputs={"x": "text"}, fn=_fail
+            )
+        )
+        srv.register_workflow(
+            Workflow(
+                id=QUIET,
+                name="Quiet",
+                inputs={"seconds": "number"},
+                outputs={"result": "text"},
+                fn=_quiet,
             )
         )
         yield srv

@@ -23,7 +23,7 @@ from flowscale import (
 )
 from flowscale.server import LocalServer
 
-from .conftest import FAIL, SLOW, TEXT_TO_IMAGE
+from .conftest import FAIL, QUIET, SLOW, TEXT_TO_IMAGE
 
 
 def test_updates_come_in_the_documented_kinds_and_order(client: Any, server: LocalServer) -> None:
@@ -193,3 +193,42 @@ def test_wait_arguments_are_checked(client: Any) -> None:
         client.wait_for_run("r", timeout=-1)
     with pytest.raises(TypeError, match="run_id"):
         client.wait_for_run("")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_silent_stream_is_reopened_after_the_read_timeout(kind: str) -> None:
+    import asyncio
+
+    from flowscale import AsyncFlowscale, Flowscale
+    from flowscale.server import Workflow
+
+    from .conftest import _quiet
+
+    # Keep-alives 5 s apart, a read timeout of 0.2 s: silence must trigger a reconnect.
+    with LocalServer(step_delay=0.005, keepalive_interval=5.0) as quiet_server:
+        quiet_server.register_workflow(
+            Workflow(
+                id=QUIET,
+                name="Quiet",
+                inputs={"seconds": "number"},
+                outputs={"result": "text"},
+                fn=_quiet,
+            )
+        )
+        options: dict[str, Any] = {
+            "api_key": quiet_server.api_key,
+            "base_url": quiet_server.base_url,
+            "stream_read_timeout": 0.2,
+        }
+        if kind == "sync":
+            with Flowscale(**options) as client:
+                result = client.execute_workflow_async(QUIET, {"seconds": 1.0}, timeout=30)
+        else:
+
+            async def scenario() -> Any:
+                async with AsyncFlowscale(**options) as client:
+                    return await client.execute_workflow_async(QUIET, {"seconds": 1.0}, timeout=30)
+
+            result = asyncio.run(scenario())
+        assert result[0].file_content == "done"
+        assert quiet_server.counters()["requests"]["stream_run_events"] >= 2
