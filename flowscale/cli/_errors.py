@@ -97,7 +97,9 @@ def _run_error(exc: flowscale.RunError) -> Problem:
 def _status_error(exc: flowscale.APIStatusError) -> Problem:
     if isinstance(exc, flowscale.PermissionDeniedError):
         return Problem(
-            f"the API key was refused ({exc.status_code})", ExitCode.API, "check " + _KEY_HINT
+            f"the API key was refused ({exc.status_code})",
+            ExitCode.API,
+            "check FLOWSCALE_API_KEY / --api-key: is it the key of this --base-url?",
         )
     if isinstance(exc, flowscale.AuthenticationError):
         return Problem(f"not authenticated ({exc.status_code})", ExitCode.API, _KEY_HINT)

@@ -56,7 +56,9 @@ def run(argv: list[str] | None = None) -> int:
 
 def _report(session: Session, problem: Problem) -> int:
     console = err_console()
-    console.print(Text.assemble(("error: ", "bold red"), session.redact(problem.message)))
+    # Ctrl-C is the user's doing, not an error: say what became of the run, plainly.
+    prefix = "" if problem.code == ExitCode.INTERRUPTED else "error: "
+    console.print(Text.assemble((prefix, "bold red"), session.redact(problem.message)))
     if problem.hint:
         console.print(Text.assemble(("hint: ", "yellow"), session.redact(problem.hint)))
     return int(problem.code)

@@ -79,8 +79,11 @@ def print_table(
     console = stdout_console()
     if count == 0:
         console.print(empty, markup=False)
-    else:
+        return
+    with console.capture() as capture:
         console.print(table)
+    # Cells are padded to the column width: drop the trailing blanks that leaves on each line.
+    print_lines(line.rstrip() for line in capture.get().splitlines())
 
 
 def display_path(path: pathlib.Path) -> str:

@@ -13,6 +13,7 @@ from ._context import json_option, session_of
 from ._errors import CliError, ExitCode
 from ._follow import WaitOptions, follow_and_save, make_display
 from ._inputs import parse_inputs
+from ._interrupt import after_interrupt
 from ._options import out_option, wait_options
 from ._output import print_json, print_lines
 from ._resolve import resolve_workflow
@@ -75,32 +76,38 @@ def run(
         workflow_id = target if isinstance(target, str) else target.id
         title = target if isinstance(target, str) else target.name
         display = make_display(session, title)
+        submitted: flowscale.SubmittedRun | None = None
         try:
             submitted = client.execute_workflow(workflow_id, values, group_id)
+            if no_wait:
+                _print_submitted(session.json, submitted)
+                return
+            display.submitted(submitted.run_id)
+            follow_and_save(
+                client,
+                session,
+                display,
+                submitted.run_id,
+                workflow_id=submitted.workflow_id,
+                options=WaitOptions(
+                    timeout=wait_timeout,
+                    poll_interval=poll_interval,
+                    cancel_on_interrupt=cancel_on_interrupt,
+                    cancel_on_timeout=cancel_on_timeout,
+                ),
+                out_dir=out_dir,
+            )
         except KeyboardInterrupt:
-            raise CliError(
-                "interrupted while starting the run; it may have been created",
-                ExitCode.INTERRUPTED,
-                "look for it with: flowscale runs list",
-            ) from None
-        if no_wait:
-            _print_submitted(session.json, submitted)
-            return
-        display.submitted(submitted.run_id)
-        follow_and_save(
-            client,
-            session,
-            display,
-            submitted.run_id,
-            workflow_id=submitted.workflow_id,
-            options=WaitOptions(
-                timeout=wait_timeout,
-                poll_interval=poll_interval,
-                cancel_on_interrupt=cancel_on_interrupt,
-                cancel_on_timeout=cancel_on_timeout,
-            ),
-            out_dir=out_dir,
-        )
+            # follow_and_save handles Ctrl-C while it waits; this is Ctrl-C before or just
+            # around that wait.
+            if submitted is None:
+                raise CliError(
+                    "interrupted while starting the run; it may have been created",
+                    ExitCode.INTERRUPTED,
+                    "look for it with: flowscale runs list",
+                ) from None
+            display.close()
+            after_interrupt(client, submitted.run_id, cancel_on_interrupt)
 
 
 def _print_submitted(as_json: bool, submitted: flowscale.SubmittedRun) -> None:

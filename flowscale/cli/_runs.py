@@ -75,6 +75,7 @@ def list_runs(
             limit,
         )  # fmt: skip
         items = interruptible(lambda: list(found))
+        names = _workflow_names(client) if items and not session.json else {}
     if session.json:
         print_json([run_json(r) for r in items])
         return
@@ -84,7 +85,7 @@ def list_runs(
             (
                 r.id,
                 r.status,
-                r.workflow_id or "",
+                names.get(r.workflow_id or "", r.workflow_id or ""),
                 r.group_id or "",
                 _when(r.created_at),
                 _duration(r),
@@ -225,14 +226,21 @@ def run_events(ctx: click.Context, run_id: str, from_seq: int | None) -> None:
             sys.stdout.flush()  # a pipe reader sees each event when it happens
 
 
+def _workflow_names(client: flowscale.Flowscale) -> dict[str, str]:
+    """Workflow id -> name, to show names in tables; empty when they cannot be listed."""
+    try:
+        return {w.id: w.name for w in client.get_workflows()}
+    except flowscale.FlowscaleError:
+        return {}
+
+
 def _title(client: flowscale.Flowscale, run_id: str) -> str:
     """The workflow's name for the display; best effort (the wait reports real errors)."""
     try:
         workflow_id = client.get_run(run_id).workflow_id
-        names = {w.id: w.name for w in client.get_workflows()}
     except flowscale.FlowscaleError:
         return "run"
-    return names.get(workflow_id or "", workflow_id or "run")
+    return _workflow_names(client).get(workflow_id or "", workflow_id or "run")
 
 
 def _event_json(event: flowscale.RunEvent) -> dict[str, Any]:

@@ -18,6 +18,10 @@ def import_server() -> ModuleType:
     """`flowscale.server`, or a usage error naming the extra that brings its dependencies."""
     try:
         import flowscale.server as server
+
+        # The package loads its ASGI stack lazily: touch it here, where a missing extra
+        # can still be reported as such.
+        server.LocalServer  # noqa: B018
     except ImportError as exc:
         raise CliError(
             f"the local server needs {exc.name or 'its dependencies'}",
