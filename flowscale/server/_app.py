@@ -27,6 +27,7 @@ from ._validation import Problems, check_text_input, enum_param, int_param, requ
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 MAX_TEXT_PART = 1024 * 1024
+MAX_SEQ = 2**62
 
 
 def success(data: Any, **extra: Any) -> JSONResponse:
@@ -226,6 +227,12 @@ def build_api_app(state: ServerState) -> Starlette:
             },
         )
 
+    async def runs(request: Request) -> Response:
+        # One route for both methods, so a 405 on this path lists both in its Allow header.
+        if request.method == "POST":
+            return await execute_workflow(request)
+        return await get_runs(request)
+
     async def get_run(request: Request) -> Response:
         run = store.get_run(request.path_params["run_id"])
         if run is None:
@@ -274,6 +281,7 @@ def build_api_app(state: ServerState) -> Starlette:
         last_event_id = request.headers.get("last-event-id", "").strip()
         if last_event_id.isdigit():  # wins over from_seq; anything else is ignored
             after_seq = int(last_event_id)
+        after_seq = min(after_seq, MAX_SEQ)  # beyond any run's events; keeps SQLite happy
         drop = state.faults.take("drop_stream")
         return EventStream(
             run_id=run_id,
@@ -290,7 +298,10 @@ def build_api_app(state: ServerState) -> Starlette:
         return failure(404, "Not Found")
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
-        return failure(405, "Method Not Allowed")
+        response = failure(405, "Method Not Allowed")
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)  # Allow: the methods the path supports
+        return response
 
     async def crashed(request: Request, exc: Exception) -> Response:
         return failure(500, f"Internal server error: {type(exc).__name__}")
@@ -299,8 +310,7 @@ def build_api_app(state: ServerState) -> Starlette:
         Route("/api/v1/comfy/health", check_health, methods=["GET"]),
         Route("/api/v1/comfy/queue", get_queue, methods=["GET"]),
         Route("/api/v1/comfy/workflows", get_workflows, methods=["GET"]),
-        Route("/api/v1/runs", execute_workflow, methods=["POST"]),
-        Route("/api/v1/runs", get_runs, methods=["GET"]),
+        Route("/api/v1/runs", runs, methods=["GET", "POST"]),
         Route("/api/v1/runs/output", get_output, methods=["GET"]),
         Route("/api/v1/runs/{run_id}", get_run, methods=["GET"]),
         Route("/api/v1/runs/{run_id}/cancel", cancel_run, methods=["POST"]),

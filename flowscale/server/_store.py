@@ -246,6 +246,8 @@ class Store:
         order = f"{sort_by} IS NULL, {sort_by} {direction}, position {direction}"
         with self.lock:
             total = int(self._one(f"SELECT COUNT(*) FROM runs {where}", args)[0])
+            if offset >= total:  # past the end (also keeps huge page numbers out of SQLite)
+                return [], total
             rows = self._all(
                 f"SELECT {_RUN_COLUMNS} FROM runs {where} ORDER BY {order} LIMIT ? OFFSET ?",
                 (*args, limit, offset),
