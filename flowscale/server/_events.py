@@ -13,7 +13,7 @@ import json
 
 from starlette.responses import Response
 
-from ._asgi import Receive, Scope, Send, abort_connection, wait_for_disconnect
+from ._asgi import TRANSPORT_KEY, Receive, Scope, Send, abort_connection, wait_for_disconnect
 from ._hub import EventHub, Subscription
 from ._models import TERMINAL
 from ._render import event_json
@@ -89,54 +89,45 @@ class EventStream(Response):
     async def _body(
         self, subscription: Subscription, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        await send(
-            {
-                "type": "http.response.body",
-                "body": f"retry: {RETRY_MS}\n\n".encode(),
-                "more_body": True,
-            }
-        )
+        async def emit(body: bytes, *, final: bool = False) -> None:
+            await send({"type": "http.response.body", "body": body, "more_body": not final})
+
+        await emit(f"retry: {RETRY_MS}\n\n".encode())
+        transport = scope.get(TRANSPORT_KEY)
         last = self.after_seq
         sent = 0
-        loop = asyncio.get_running_loop()
         while not subscription.closed:
+            if transport is not None and transport.is_closing():
+                return  # the client went away; uvicorn has not told us yet
             # Clear before reading: news published after this read sets it again.
             subscription.wake.clear()
             # Status first, events second: a run ends in the same transaction that stores its
             # last events, so if it had ended before this read, nothing can be missed below.
             run = self.store.get_run(self.run_id)
             events = self.store.events_after(self.run_id, last)
+            # Everything read goes out in one write (fewer syscalls with many subscribers).
+            frames: list[bytes] = []
             for event in events:
                 if self.drop_after is not None and sent >= self.drop_after:
-                    await abort_connection(scope, receive)
-                    return
-                await send(
-                    {
-                        "type": "http.response.body",
-                        "body": frame(event, self.signer),
-                        "more_body": True,
-                    }
-                )
+                    break
+                frames.append(frame(event, self.signer))
                 sent += 1
                 last = event.seq
                 if event.type == "end":
-                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    await emit(b"".join(frames), final=True)
                     return
+            if frames:
+                await emit(b"".join(frames))
+            if self.drop_after is not None and sent >= self.drop_after:
+                await abort_connection(scope, receive)
+                return
             if events:
                 continue  # there may be more than one page of stored events
             if run is None or run.status in TERMINAL:
                 # Ended and nothing left after ``last``: asked for more than the run has.
                 break
-            if self.drop_after is not None and sent >= self.drop_after:
-                await abort_connection(scope, receive)
-                return
-            deadline = loop.time() + self.keepalive_interval
             try:
-                await asyncio.wait_for(
-                    subscription.wake.wait(), timeout=max(0.0, deadline - loop.time())
-                )
+                await asyncio.wait_for(subscription.wake.wait(), timeout=self.keepalive_interval)
             except TimeoutError:
-                await send(
-                    {"type": "http.response.body", "body": b": keep-alive\n\n", "more_body": True}
-                )
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                await emit(b": keep-alive\n\n")
+        await emit(b"", final=True)
