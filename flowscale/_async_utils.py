@@ -34,12 +34,26 @@ async def call(callback: Callable[[T], Any] | None, value: T) -> None:
 async def map_bounded(fn: Callable[[T], Awaitable[R]], items: Iterable[T], limit: int) -> list[R]:
     """`fn` over `items`, at most `limit` at once, results in order. The first failure
     cancels the rest and is raised."""
-    semaphore = asyncio.Semaphore(max(1, limit))
+    semaphore = asyncio.Semaphore(limit)
 
     async def one(item: T) -> R:
         async with semaphore:
             return await fn(item)
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(item)) for item in items]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(item)) for item in items]
+    except BaseExceptionGroup as group_error:
+        # Same error as the sync client: the first failure, not a group of them.
+        raise group_error.exceptions[0] from None
     return [task.result() for task in tasks]
+
+
+def current_loop() -> object | None:
+    """The running event loop (the sync side has none)."""
+    return asyncio.get_running_loop()
+
+
+async def run_sync(fn: Callable[[T], R], arg: T) -> R:
+    """Blocking work (a file write) off the event loop."""
+    return await asyncio.to_thread(fn, arg)

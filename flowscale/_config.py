@@ -32,7 +32,7 @@ def to_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
         return value
     if value is None:
         return DEFAULT_TIMEOUT
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
         raise TypeError(
             f"timeout must be a positive number of seconds or an httpx.Timeout, not {value!r}"
         )
@@ -66,7 +66,9 @@ class ClientConfig:
     timeout: httpx.Timeout
     retry: RetryPolicy
     proxy_mode: bool
-    custom_headers: Mapping[str, str]
+    # Mutable on purpose: update_custom_headers() changes it in place, so that clients made by
+    # with_options() (which share it) see a refreshed token too.
+    custom_headers: dict[str, str]
 
     @classmethod
     def create(

@@ -253,15 +253,24 @@ def _error_text(body: Any) -> str:
         if isinstance(detail, str):
             return detail
         if isinstance(detail, list):
-            return "; ".join(
-                f"{'.'.join(str(p) for p in d.get('loc', []))}: {d.get('msg')}"
-                if isinstance(d, Mapping)
-                else str(d)
-                for d in detail
-            )
+            return "; ".join(_detail_text(d) for d in detail)
     if isinstance(body, str):
         return body[:300]
     return ""
+
+
+def _location(item: Mapping[str, Any]) -> tuple[str | int, ...]:
+    loc = item.get("loc")
+    if not isinstance(loc, list):
+        return ()
+    return tuple(p if isinstance(p, int) else str(p) for p in loc)
+
+
+def _detail_text(item: Any) -> str:
+    if not isinstance(item, Mapping):
+        return str(item)
+    where = ".".join(str(p) for p in _location(item))
+    return f"{where}: {item.get('msg')}" if where else str(item.get("msg"))
 
 
 def _field_errors(body: Any) -> list[FieldError]:
@@ -270,7 +279,7 @@ def _field_errors(body: Any) -> list[FieldError]:
         return []
     return [
         FieldError(
-            loc=tuple(p if isinstance(p, int) else str(p) for p in d.get("loc", ())),
+            loc=_location(d),
             msg=str(d.get("msg", "")),
             type=str(d.get("type", "")),
         )

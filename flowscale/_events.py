@@ -82,6 +82,7 @@ class EndEvent(RunEvent):
 class UnknownEvent(RunEvent):
     """An event of a type this SDK does not know (`event_type`), passed through as is."""
 
+    type: ClassVar[str] = "unknown"
     event_type: str = ""
 
 
@@ -190,7 +191,7 @@ def decode_event(event: str, data: str, id: str | None, run_id: str) -> RunEvent
     """
     try:
         payload = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise EventDecodeError(f"event data is not JSON: {data[:200]!r}") from exc
     if not isinstance(payload, dict):
         raise EventDecodeError(f"event data is not a JSON object: {data[:200]!r}")
@@ -215,9 +216,67 @@ def decode_event(event: str, data: str, id: str | None, run_id: str) -> RunEvent
     if decoder is not None:
         try:
             return decoder(common, payload)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             pass
     return UnknownEvent(event_type=kind, **common)
+
+
+@attrs.frozen(slots=True)
+class Frame:
+    """One dispatched server-sent event, before it is read as a run event."""
+
+    event: str
+    data: str
+    id: str | None
+
+
+KEEPALIVE = object()
+"""What `SSEDecoder.feed` returns for a comment line: the server is alive, nothing happened."""
+
+
+class SSEDecoder:
+    """Server-sent events from lines, per the WHATWG rules (no I/O).
+
+    Written here rather than taken from httpx-sse because the waiter must see keep-alive
+    comments (to enforce its deadline and idle timeout while a server only pings), which
+    httpx-sse's iterator swallows; it also dispatches nothing for data-less blocks
+    (httpx-sse#35) and drops a leading byte-order mark.
+    """
+
+    __slots__ = ("_data", "_event", "_first", "_last_id")
+
+    def __init__(self) -> None:
+        self._event = ""
+        self._data: list[str] = []
+        self._last_id: str | None = None
+        self._first = True
+
+    def feed(self, line: str) -> Frame | object | None:
+        """Feed one line (without its line break): a `Frame` when an event is complete,
+        `KEEPALIVE` for a comment, None otherwise."""
+        if self._first:
+            self._first = False
+            line = line.removeprefix("\ufeff")
+        if not line:
+            if not self._data:
+                self._event = ""
+                return None
+            frame = Frame(self._event or "message", "\n".join(self._data), self._last_id)
+            self._event = ""
+            self._data = []
+            return frame
+        if line[0] == ":":
+            return KEEPALIVE
+        name, _, value = line.partition(":")
+        if value[:1] == " ":
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self._last_id = value
+        return None
 
 
 class StreamCursor:
@@ -236,6 +295,9 @@ class StreamCursor:
     def headers(self) -> dict[str, str]:
         # Last-Event-ID is what an SSE server expects on reconnect; it wins over from_seq.
         return {"Last-Event-ID": str(self.last_seq)} if self.last_seq else {}
+
+    def accept_frame(self, frame: Frame) -> RunEvent | None:
+        return self.accept(frame.event, frame.data, frame.id)
 
     def accept(self, event: str, data: str, id: str | None) -> RunEvent | None:
         """The typed event for a frame, or None for a frame to skip."""

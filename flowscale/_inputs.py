@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import mimetypes
 import os
 import pathlib
@@ -166,12 +167,19 @@ def _text(name: str, value: Any) -> str | None:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"input {name!r}: {value!r} is not a finite number")
+        return repr(value)
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError as exc:  # more digits than int->str conversion allows
+            raise TypeError(f"input {name!r}: {exc}") from None
     if isinstance(value, dict | list | tuple):
         try:
             return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise TypeError(f"input {name!r}: cannot send as JSON: {exc}") from None
     return None
 

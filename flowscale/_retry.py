@@ -98,5 +98,5 @@ class RetryPolicy:
 
 
 def is_ambiguous(error: Exception) -> bool:
-    """A transport error after which the server may have processed the request."""
-    return isinstance(error, TRANSIENT_ERRORS) and not isinstance(error, NOT_SENT_ERRORS)
+    """A request error after which the server may have processed the request."""
+    return isinstance(error, httpx.RequestError) and not isinstance(error, NOT_SENT_ERRORS)

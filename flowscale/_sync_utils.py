@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -17,10 +18,27 @@ def sleep(seconds: float) -> None:
 
 
 def call(callback: Callable[[T], Any] | None, value: T) -> None:
-    if callback is not None:
-        callback(value)
+    if callback is None:
+        return
+    result = callback(value)
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # no "never awaited" warning on top of the error
+        raise TypeError(
+            f"callback {callback!r} is a coroutine function: the blocking Flowscale client "
+            "cannot await it (use AsyncFlowscale, or a plain function)"
+        )
 
 
 def map_bounded(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
     """`fn` over `items` one after the other (the sync client does not spawn threads)."""
     return [fn(item) for item in items]
+
+
+def current_loop() -> object | None:
+    return None
+
+
+def run_sync(fn: Callable[[T], R], arg: T) -> R:
+    return fn(arg)

@@ -29,8 +29,8 @@ class WorkflowSubmitted:
 
 @attrs.frozen(slots=True)
 class RunStatusUpdate:
-    """The run's status changed (or, while polling, was read again). `run` is set when the
-    update comes from polling the run; `queue_position` while the server reports one."""
+    """The run's status (or queue position) changed. `run` is set when the update comes from
+    reading the run (polling); `queue_position` while the server reports one."""
 
     type: ClassVar[Literal["run_status"]] = "run_status"
     run_id: str

@@ -9,7 +9,7 @@ import pathlib
 
 import httpx
 
-from .._async_utils import sleep
+from .._async_utils import run_sync, sleep
 from .._convert import safe_url
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, APIStatusError, DownloadError
@@ -51,7 +51,7 @@ async def download_to(
             raise DownloadError(f"output {output.filename!r} has nothing to download", url="")
         _write_atomic(target, output.file_content.encode())
         return target
-    url = httpx.URL(output.download_url)
+    url = _download_url(output)
     attempt = 0
     while True:
         attempt += 1
@@ -67,12 +67,33 @@ async def download_to(
             await sleep(deadline.cap(delay))
 
 
+def _download_url(output: Output) -> httpx.URL:
+    try:
+        url = httpx.URL(output.download_url or "")
+    except httpx.InvalidURL as exc:
+        raise DownloadError(
+            f"output {output.filename!r} has an invalid download_url: {exc}", url=""
+        ) from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise DownloadError(
+            f"output {output.filename!r} has a download_url that is not an absolute http(s) URL",
+            url=safe_url(url),
+        )
+    return url
+
+
 async def _fetch(
     api: AsyncAPI, url: httpx.URL, output: Output, target: pathlib.Path, deadline: Deadline
 ) -> None:
+    # Credentials go only where the link itself points at the API, and never again once a
+    # redirect has left it: a foreign host must not bounce us back to the API with our key.
+    credentials = api.config.is_api_origin(url)
     for _ in range(MAX_REDIRECTS + 1):
+        credentials = credentials and api.config.is_api_origin(url)
         try:
-            response = await api.send("GET", url, stream=True, deadline=deadline)
+            response = await api.send(
+                "GET", url, stream=True, deadline=deadline, credentials=credentials
+            )
         except APIStatusError as exc:
             why = "the link expired or is not valid" if exc.status_code == 403 else exc.message
             raise DownloadError(
@@ -83,8 +104,16 @@ async def _fetch(
             ) from exc
         if response.is_redirect and "location" in response.headers:
             # Followed by hand: httpx would resend our headers to wherever it points.
-            url = url.join(response.headers["location"])
             await response.aclose()
+            try:
+                target_url = url.join(response.headers["location"])
+            except httpx.InvalidURL as exc:
+                raise DownloadError(f"bad redirect: {exc}", url=safe_url(url)) from exc
+            if url.scheme == "https" and target_url.scheme != "https":
+                raise DownloadError(
+                    f"refusing a redirect from https to {target_url.scheme}", url=safe_url(url)
+                )
+            url = target_url
             continue
         try:
             await _save(response, url, output, target)
@@ -110,9 +139,9 @@ async def _save(
         with tmp.open("wb") as fh:
             try:
                 async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                    fh.write(chunk)
+                    await run_sync(fh.write, chunk)
                     written += len(chunk)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 raise DownloadError(
                     f"downloading {output.filename!r} from {safe_url(url)} broke off after "
                     f"{written} bytes ({type(exc).__name__})",

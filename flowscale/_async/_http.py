@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 
-from .._async_utils import sleep
+from .._async_utils import current_loop, sleep
 from .._config import ClientConfig
 from .._convert import safe_url, status_error
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, APITimeoutError, RunMayExistError
 from .._inputs import EncodedInputs
-from .._retry import is_ambiguous
+from .._retry import RetryPolicy, is_ambiguous
 
 __all__ = ["AsyncAPI"]
 
@@ -31,12 +31,12 @@ class AsyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        self.http = http_client or httpx.AsyncClient(
-            timeout=config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
-        )
+        self.http = http_client or self._new_http()
+        self._loop: object | None = None
 
     async def aclose(self) -> None:
         if self._owns_http:
+            self._check_loop()  # a pool of a finished event loop cannot be closed from this one
             await self.http.aclose()
 
     def url(self, path: str) -> httpx.URL:
@@ -57,15 +57,18 @@ class AsyncAPI:
         timeout: httpx.Timeout | None = None,
         final_statuses: Collection[int] = (),
         workflow_id: str | None = None,
+        credentials: bool | None = None,
+        retry: RetryPolicy | None = None,
     ) -> httpx.Response:
         """Send with retries; return a response below 400, raise a `FlowscaleError` otherwise.
 
         With `stream=True` the caller must close the returned response. Credentials and
-        custom headers go only to the configured API origin. `final_statuses` are error
-        statuses that mean the same on every try (never retried).
+        custom headers go only to the configured API origin (`credentials=False`: never).
+        `final_statuses` are error statuses that mean the same on every try (never retried).
         """
-        policy = self.config.retry
-        to_api = self.config.is_api_origin(url)
+        self._check_loop()
+        policy = retry or self.config.retry
+        to_api = self.config.is_api_origin(url) if credentials is None else credentials
         replayable = body is None or body.replayable
         attempt = 0
         while True:
@@ -89,8 +92,10 @@ class AsyncAPI:
                         **body_args,
                     )
                     # Redirects are never followed here: httpx would resend the API key.
-                    response = await self.http.send(request, stream=stream, follow_redirects=False)
-            except httpx.TransportError as exc:
+                    response = await self.http.send(request, stream=True, follow_redirects=False)
+                if response.status_code >= 400 or not stream:
+                    response = await _read_body(response, deadline)
+            except httpx.RequestError as exc:
                 delay = policy.delay_for_error(attempt, exc, idempotent=idempotent)
                 if delay is None or not replayable or not _fits(deadline, delay):
                     raise _connection_error(exc, method, url, idempotent, workflow_id) from exc
@@ -107,18 +112,52 @@ class AsyncAPI:
                 )
             if response.status_code < 400:
                 return response
-            await response.aread()
             delay = None
             if response.status_code not in final_statuses and replayable:
                 delay = policy.delay_for_status(
                     attempt, response.status_code, response.headers, idempotent=idempotent
                 )
             if delay is None or not _fits(deadline, delay):
-                await response.aclose()
                 raise status_error(response)
-            await response.aclose()
             _log_retry(method, url, attempt, delay, str(response.status_code))
             await sleep(delay)
+
+    def _check_loop(self) -> None:
+        # An httpx.AsyncClient's connections belong to the event loop that opened them: a
+        # client of ours used from a new loop (a second asyncio.run) starts a fresh pool.
+        loop = current_loop()
+        if loop is not self._loop:
+            if self._loop is not None and self._owns_http:
+                self.http = self._new_http()
+            self._loop = loop
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=self.config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+        )
+
+
+async def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:
+    """Read the whole body; with a deadline, stop a server that trickles it past the deadline
+    (httpx's timeouts apply to each read, not to the whole body)."""
+    try:
+        if deadline.at is None:
+            await response.aread()
+            return response
+        chunks = []
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            if deadline.expired():
+                raise httpx.ReadTimeout("the deadline passed while reading the response")
+    finally:
+        await response.aclose()
+    dropped = ("content-encoding", "content-length", "transfer-encoding")
+    return httpx.Response(
+        response.status_code,
+        headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped],
+        content=b"".join(chunks),
+        request=response.request,
+    )
 
 
 def _fits(deadline: Deadline, delay: float) -> bool:
@@ -133,7 +172,7 @@ def _log_retry(method: str, url: httpx.URL, attempt: int, delay: float, why: str
 
 
 def _connection_error(
-    exc: httpx.TransportError,
+    exc: httpx.RequestError,
     method: str,
     url: httpx.URL,
     idempotent: bool,

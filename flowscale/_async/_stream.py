@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote
 
+import attrs
 import httpx
-from httpx_sse import EventSource
 
+from flowscale_api.api.runs import get_run, stream_run_events
+
+from .. import _convert as convert
 from .._async_utils import call, sleep
 from .._convert import safe_url
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIConnectionError, APIStatusError, FlowscaleError
-from .._events import RunEvent, StreamCursor
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    FlowscaleError,
+    RateLimitError,
+    ServerError,
+)
+from .._events import KEEPALIVE, Frame, RunEvent, SSEDecoder, StreamCursor
 from ._http import AsyncAPI
 
 __all__ = ["AsyncRunEventStream", "EventStreamUnavailableError"]
 
 logger = logging.getLogger("flowscale")
 
-EVENTS_PATH = "/api/v1/runs/{run_id}/events"
-STREAM_ERRORS = (httpx.TransportError,)
+
+# Answers meaning "no event stream here" rather than "try again".
+NO_STREAM_STATUSES = (405, 501)
 
 
 class EventStreamUnavailableError(APIStatusError):
@@ -57,6 +68,9 @@ class AsyncRunEventStream:
             raise TypeError(f"from_seq must be an int >= 0, not {from_seq!r}")
         self.run_id = run_id
         self.cursor = StreamCursor(run_id, from_seq)
+        self._path = stream_run_events._get_kwargs(run_id)["url"]
+        # Each (re)connect is one request: the reconnect loop below is the retry policy.
+        self._connect_retry = attrs.evolve(api.config.retry, max_retries=0)
         self._api = api
         self._read_timeout = read_timeout
         self._max_reconnects = max_reconnects
@@ -121,76 +135,133 @@ class AsyncRunEventStream:
 
     async def _connect(self) -> httpx.Response:
         timeout = httpx.Timeout(self._api.config.timeout.connect, read=self._read_timeout)
-        response = await self._api.send(
-            "GET",
-            self._api.url(EVENTS_PATH.format(run_id=quote(self.run_id, safe=""))),
-            params=self.cursor.params(),
-            headers={
-                "Accept": "text/event-stream",
-                "Cache-Control": "no-store",
-                **self.cursor.headers(),
-            },
-            stream=True,
-            deadline=self._deadline,
-            timeout=timeout,
-        )
+        try:
+            response = await self._api.send(
+                "GET",
+                self._api.url(self._path),
+                params=self.cursor.params(),
+                headers={
+                    "Accept": "text/event-stream",
+                    "Cache-Control": "no-store",
+                    **self.cursor.headers(),
+                },
+                stream=True,
+                deadline=self._deadline,
+                timeout=timeout,
+                final_statuses=NO_STREAM_STATUSES,
+                retry=self._connect_retry,
+            )
+        except APIStatusError as exc:
+            if exc.status_code not in NO_STREAM_STATUSES:
+                raise
+            raise EventStreamUnavailableError(
+                exc.message,
+                method=exc.method,
+                url=exc.url,
+                status_code=exc.status_code,
+                body=exc.body,
+                headers=exc.headers,
+            ) from exc
         content_type = response.headers.get("content-type", "")
         if response.status_code != 200 or "text/event-stream" not in content_type:
-            await response.aread()
-            await response.aclose()
+            await response.aclose()  # unread: whatever it is, it is not worth waiting for
             raise EventStreamUnavailableError(
                 f"GET {safe_url(response.request.url)} answered {response.status_code} "
                 f"{content_type or 'without a content type'}, not an event stream",
                 method="GET",
                 url=safe_url(response.request.url),
                 status_code=response.status_code,
-                body=response.text[:500],
+                body=None,
             )
         return response
+
+    async def _run_has_ended(self) -> bool:
+        """Whether the run is over: asked when a stream closes before its final event."""
+        kwargs = get_run._get_kwargs(self.run_id)
+        response = await self._api.send(
+            "GET", self._api.url(kwargs["url"]), deadline=self._deadline
+        )
+        return convert.parse(response, convert.run).is_finished
+
+    async def _read(self, response: httpx.Response) -> AsyncIterator[RunEvent]:
+        """The new events of one connection. Raises `_Silent` when only keep-alives came for
+        longer than the read timeout, `APITimeoutError` once the deadline passes."""
+        decoder = SSEDecoder()
+        last_news = time.monotonic()
+        async for line in response.aiter_lines():
+            if self._deadline.expired():
+                raise APITimeoutError(
+                    f"the wait for run {self.run_id} reached its deadline",
+                    method="GET",
+                    url=safe_url(response.request.url),
+                )
+            item = decoder.feed(line)
+            if item is None:
+                continue
+            if item is KEEPALIVE:
+                if time.monotonic() - last_news > self._read_timeout:
+                    raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
+                continue
+            assert isinstance(item, Frame)
+            event = self.cursor.accept_frame(item)
+            if event is not None:
+                last_news = time.monotonic()
+                yield event
 
     async def _follow(self) -> AsyncIterator[RunEvent]:
         failures = 0
         while not self._closed:
             got_event = False
+            error: Exception | None = None
             try:
                 self._response = await self._connect()
-                async for sse in EventSource(self._response).aiter_sse():
-                    event = self.cursor.accept(sse.event, sse.data, sse.id)
-                    if event is None:
-                        continue
+                async for event in self._read(self._response):
                     got_event = True
                     failures = 0
                     yield event
                     if self.cursor.ended:
                         return
-            except STREAM_ERRORS as exc:
-                if not got_event:
-                    failures += 1
-                if self._closed:
-                    return
-                if failures > self._max_reconnects or self._deadline.expired():
-                    raise APIConnectionError(
-                        f"the event stream of run {self.run_id} kept failing "
-                        f"({type(exc).__name__}: {exc or 'connection lost'})",
-                        method="GET",
-                        url=EVENTS_PATH.format(run_id=self.run_id),
-                    ) from exc
-                # Reopen at once after a drop that followed progress; back off when failing.
-                backoff = self._api.config.retry.backoff(failures) if failures else 0.0
-                delay = self._deadline.cap(backoff)
-                logger.info(
-                    "event stream of run %s dropped after seq %d (%s); reconnecting in %.2f s",
-                    self.run_id,
-                    self.cursor.last_seq,
-                    type(exc).__name__,
-                    delay,
-                )
-                await sleep(delay)
-                continue
+            except APITimeoutError:
+                if self._deadline.expired():
+                    raise
+                error = _Silent("the stream did not answer in time")
+            except (httpx.RequestError, _Silent, APIConnectionError, ServerError) as exc:
+                error = exc
+            except RateLimitError as exc:
+                error = exc
             finally:
                 if self._response is not None:
                     await self._response.aclose()
                     self._response = None
+            if self._closed:
+                return
+            if error is None:
+                # A clean close before the final event: over if the run is, else reopen.
+                if await self._run_has_ended():
+                    return
+                error = _Silent("the stream closed before the run ended")
             if not got_event:
-                return  # a clean close with nothing new: the run has no more events
-            # A clean close before the final event: reopen from where we are.
+                failures += 1
+            if failures > self._max_reconnects or self._deadline.expired():
+                raise APIConnectionError(
+                    f"the event stream of run {self.run_id} kept failing "
+                    f"({type(error).__name__}: {error or 'connection lost'})",
+                    method="GET",
+                    url=safe_url(self._api.url(self._path)),
+                ) from error
+            # Reopen at once after a drop that followed progress; back off when failing.
+            delay = self._api.config.retry.backoff(failures) if failures else 0.0
+            if isinstance(error, RateLimitError) and error.retry_after is not None:
+                delay = max(delay, min(error.retry_after, self._api.config.retry.max_retry_after))
+            logger.info(
+                "event stream of run %s dropped after seq %d (%s); reconnecting in %.2f s",
+                self.run_id,
+                self.cursor.last_seq,
+                type(error).__name__,
+                delay,
+            )
+            await sleep(self._deadline.cap(delay))
+
+
+class _Silent(Exception):
+    """The stream is open but carries nothing new: treated like a dropped connection."""

@@ -12,8 +12,8 @@ from .._deadline import Deadline
 from .._errors import (
     APIConnectionError,
     APIStatusError,
+    AuthenticationError,
     FlowscaleError,
-    NotFoundError,
     RateLimitError,
     RunTimeoutError,
     ServerError,
@@ -69,8 +69,10 @@ class AsyncRunWaiter:
     async def wait(self) -> RunResult:
         tracker = self._tracker
         try:
-            if self._use_events:
+            if self._use_events and not self._client._events_unavailable:
                 await self._follow_events()
+                if tracker.done and tracker.status in SUCCESS_STATUSES:
+                    await self._confirm_outputs()
             if not tracker.done:
                 await self._poll()
         except INTERRUPTS:
@@ -100,7 +102,7 @@ class AsyncRunWaiter:
             tracker.run_id,
             from_seq=tracker.last_seq + 1,
             read_timeout=self._client._stream_read_timeout,
-            max_reconnects=3,
+            max_reconnects=2,  # then polling, which keeps working without the stream
             deadline=self._deadline,
         )
         try:
@@ -110,16 +112,33 @@ class AsyncRunWaiter:
                     await self._emit(tracker.on_event(event))
                     if tracker.done:
                         return
-        except (EventStreamUnavailableError, NotFoundError, APIConnectionError) as exc:
+                    if self._deadline.expired():
+                        raise _DeadlinePassed
+        except AuthenticationError:
+            raise
+        except FlowscaleError as exc:
             if self._deadline.expired():
                 raise
-            # No stream here, or it keeps failing: polling still works.
+            if _no_stream_here(exc):
+                # This server has no event stream: poll, now and in later waits.
+                self._client._events_unavailable = True
+                logger.info("no event stream at %s: polling", self._client.base_url)
+                return
+            # The stream keeps failing: polling still works.
             logger.info("following run %s by polling: %s", tracker.run_id, exc)
             await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
-        except APIStatusError as exc:
-            if exc.status_code not in (405, 501) or self._deadline.expired():
+
+    async def _confirm_outputs(self) -> None:
+        # The run said it is complete: check its output list against the output events, so a
+        # lost event cannot cost an output (the vendor SDK's partial-result bug).
+        try:
+            run = await self._client._get_run(self._tracker.run_id, self._deadline)
+        except FlowscaleError as exc:
+            if self._deadline.expired():
                 raise
-            await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+            logger.info("could not confirm the outputs of run %s: %s", self._tracker.run_id, exc)
+            return
+        await self._emit(self._tracker.on_run(run))
 
     async def _poll(self) -> None:
         tracker = self._tracker
@@ -179,6 +198,12 @@ class AsyncRunWaiter:
         except FlowscaleError:
             return
         self._tracker.on_run(run)
+
+
+def _no_stream_here(error: FlowscaleError) -> bool:
+    if isinstance(error, EventStreamUnavailableError):
+        return True
+    return isinstance(error, APIStatusError) and error.status_code in (405, 501)
 
 
 class _DeadlinePassed(Exception):

@@ -64,6 +64,16 @@ def _limit(value: Any) -> float | None:
     return None if value is None else _seconds("timeout", value)
 
 
+def _wait_args(poll_interval: Any, timeout: Any) -> tuple[float, float | None]:
+    interval = _seconds("poll_interval", poll_interval)
+    if interval > 3600:
+        # The vendor's Python SDK takes milliseconds (timeout_ms, poll_interval_ms).
+        raise ValueError(
+            f"poll_interval is in seconds: {interval:g} s between polls is surely milliseconds"
+        )
+    return interval, _limit(timeout)
+
+
 class Flowscale:
     """Client of one Flowscale deployment, blocking.
 
@@ -102,6 +112,7 @@ class Flowscale:
         )
         self._api = SyncAPI(config, http_client)
         self._stream_read_timeout = _seconds("stream_read_timeout", stream_read_timeout)
+        self._events_unavailable = False  # set once the server proves it has no event stream
 
     # ---- configuration --------------------------------------------------------------------
 
@@ -134,18 +145,19 @@ class Flowscale:
         clone = object.__new__(type(self))
         clone._api = SyncAPI(config, self._api.http)  # not owned: closing the clone is a no-op
         clone._stream_read_timeout = self._stream_read_timeout
+        clone._events_unavailable = self._events_unavailable
         return clone
 
     def update_custom_headers(self, headers: Mapping[str, str]) -> None:
-        """Add or replace custom headers sent with every API request (e.g. a fresh JWT)."""
-        merged = {**self._api.config.custom_headers, **check_headers(headers)}
-        self._api.config = attrs.evolve(self._api.config, custom_headers=merged)
+        """Add or replace custom headers sent with every API request (e.g. a fresh JWT).
+        Clients made by `with_options` share them."""
+        self._api.config.custom_headers.update(check_headers(headers))
 
     def get_custom_headers(self) -> dict[str, str]:
         return dict(self._api.config.custom_headers)
 
     def clear_custom_headers(self) -> None:
-        self._api.config = attrs.evolve(self._api.config, custom_headers={})
+        self._api.config.custom_headers.clear()
 
     def close(self) -> None:
         """Close the connections (unless the HTTP client was passed in)."""
@@ -260,10 +272,11 @@ class Flowscale:
                 f"of {[m.value for m in GetRunsSortOrder]}, not {sort_by!r}/{sort_order!r}"
             ) from None
         for name, value, top in (("page", page, None), ("page_size", page_size, 100)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise TypeError(f"{name} must be an int >= 1, not {value!r}")
-            if top is not None and value > top:
-                raise ValueError(f"{name} must be at most {top}, not {value}")
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, not {value!r}")
+            if value < 1 or (top is not None and value > top):
+                limits = f"between 1 and {top}" if top else "at least 1"
+                raise ValueError(f"{name} must be {limits}, not {value}")
         kwargs = get_runs._get_kwargs(
             group_id=UNSET if group_id is None else group_id,
             sort_by=by,
@@ -332,8 +345,7 @@ class Flowscale:
         way, and `RunTimeoutError` after `timeout` seconds (None: no limit).
         """
         _check_id("run_id", run_id)
-        interval = _seconds("poll_interval", poll_interval)
-        limit = _limit(timeout)
+        interval, limit = _wait_args(poll_interval, timeout)
         waiter = RunWaiter(
             self,
             RunTracker(run_id, workflow_id),
@@ -366,8 +378,7 @@ class Flowscale:
         `workflow_submitted`, `run_status`, `output_status`, `poll_retry` and `completed` go
         to `on_intermediate_response`; raw run events to `on_event`.
         """
-        interval = _seconds("poll_interval", poll_interval)
-        limit = _limit(timeout)
+        interval, limit = _wait_args(poll_interval, timeout)
         deadline = Deadline.after(limit)
         try:
             submitted = self._execute(workflow_id, inputs, group_id, deadline)
@@ -443,6 +454,8 @@ class Flowscale:
     ) -> list[pathlib.Path]:
         """Save every output of a run into `directory` (created if needed); returns the
         paths in the order of the outputs."""
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         outputs = list(result)
         for item in outputs:
             if not isinstance(item, Output):

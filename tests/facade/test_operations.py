@@ -169,8 +169,10 @@ def test_get_runs_checks_its_arguments(client: Any) -> None:
         client.get_runs(sort_by="name")
     with pytest.raises(ValueError, match="page_size"):
         client.get_runs(page_size=101)
-    with pytest.raises(TypeError, match="page"):
+    with pytest.raises(ValueError, match="page must be at least 1"):
         client.get_runs(page=0)
+    with pytest.raises(TypeError, match="page"):
+        client.get_runs(page="2")
 
 
 def test_get_output_is_none_until_ready(client: Any) -> None:

@@ -52,17 +52,20 @@ def test_updates_come_in_the_documented_kinds_and_order(client: Any, server: Loc
     }
     assert any(isinstance(e, ProgressEvent) for e in events)
     assert isinstance(events[-1], EndEvent)
-    # Events mode: the execute request and one event stream, nothing else.
+    # Events mode: the execute request, one event stream, one read of the finished run.
     requests = server.counters()["requests"]
     assert requests.get("execute_workflow") == 1
     assert requests.get("stream_run_events") == 1
-    assert "get_run" not in requests
+    assert requests.get("get_run") == 1
+    assert "get_output" not in requests
 
 
-def test_polling_fallback_when_the_server_has_no_event_stream(
-    client: Any, server: LocalServer
+@pytest.mark.parametrize("status", [501, 500])
+def test_polling_fallback_when_the_event_stream_is_missing_or_broken(
+    make_client: Any, server: LocalServer, status: int
 ) -> None:
-    server.faults.status(501, route="stream_run_events")
+    client = make_client()
+    server.faults.status(status, route="stream_run_events")
     updates: list[Any] = []
     result = client.execute_workflow_async(
         SLOW,
@@ -72,9 +75,14 @@ def test_polling_fallback_when_the_server_has_no_event_stream(
         timeout=30,
     )
     assert result[0].file_content == "slept 0.2"
-    assert any(isinstance(u, PollRetry) for u in updates)
+    # A failing stream is a retry worth reporting; a server without one is not.
+    assert any(isinstance(u, PollRetry) for u in updates) == (status == 500)
     assert isinstance(updates[-1], Completed)
     assert server.counters()["requests"]["get_run"] >= 1
+    if status == 501:  # remembered: the next wait polls straight away
+        streams = server.counters()["requests"]["stream_run_events"]
+        client.execute_workflow_async(SLOW, {"seconds": 0.1}, poll_interval=0.05, timeout=30)
+        assert server.counters()["requests"]["stream_run_events"] == streams
 
 
 def test_a_dropped_stream_is_resumed_without_duplicates(client: Any, server: LocalServer) -> None:

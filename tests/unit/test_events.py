@@ -125,3 +125,23 @@ def test_arbitrary_frames_decode_or_raise_event_decode_error(
     assert isinstance(decoded.seq, int)
     cursor = StreamCursor("r1")
     cursor.accept(event, data, id)  # never raises
+
+
+def test_absurd_numbers_pass_through_as_unknown() -> None:
+    data = '{"seq": 1, "type": "progress", "node_id": "3", "value": 1' + "0" * 400 + ', "max": 1}'
+    assert isinstance(decode_event("progress", data, "1", run_id="r1"), UnknownEvent)
+    deep = '{"seq": 2, "type": "log", "message": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    cursor = StreamCursor("r1")
+    assert cursor.accept("log", deep, "2") is None
+    assert cursor.malformed == 1
+
+
+def test_sse_decoder_follows_the_whatwg_rules() -> None:
+    from flowscale._events import KEEPALIVE, Frame, SSEDecoder
+
+    decoder = SSEDecoder()
+    lines = ["\ufeffid: 1", "event: status", "data: {", "data: }", "", ": ping", "id: 2", ""]
+    out = [decoder.feed(line) for line in lines]
+    assert out[4] == Frame("status", "{\n}", "1")
+    assert out[5] is KEEPALIVE
+    assert out[7] is None  # no data: nothing is dispatched

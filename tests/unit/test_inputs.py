@@ -167,3 +167,16 @@ def test_arbitrary_inputs_encode_or_raise_type_error(inputs: dict[str, Any]) -> 
             assert encoded.fields[name] in ("true", "false")
         elif isinstance(value, list | dict):
             assert json.loads(encoded.fields[name]) == value
+
+
+@pytest.mark.parametrize(
+    "value", [math.nan, math.inf, 10**5000, []], ids=["nan", "inf", "huge", "deep"]
+)
+def test_numbers_json_cannot_hold_are_type_errors(value: Any) -> None:
+    if isinstance(value, list):
+        value = nested = []
+        for _ in range(100_000):
+            nested.append([])
+            nested = nested[0]
+    with pytest.raises(TypeError):
+        encode_inputs({"x": value})
