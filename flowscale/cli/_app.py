@@ -79,6 +79,12 @@ Exit codes: 0 ok, 2 usage, 3 API error, 4 run failed, 5 run cancelled, 6 timeout
     help="Timeout of each HTTP request (30, 30s, 2m) [default: 60s].",
 )
 @click.option(
+    "--max-retries",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Retries of a failed request (connection errors, 429, 5xx) [default: 2].",
+)
+@click.option(
     "--proxy-mode",
     is_flag=True,
     help="Send no API key: --base-url is your backend, which adds it.",
@@ -103,6 +109,7 @@ def cli(
     base_url: str | None,
     api_key: str | None,
     request_timeout: float | None,
+    max_retries: int | None,
     proxy_mode: bool,
     headers: dict[str, str],
     verbose: int,
@@ -117,6 +124,7 @@ def cli(
     session.base_url = base_url
     session.api_key = api_key
     session.request_timeout = request_timeout
+    session.max_retries = max_retries
     session.proxy_mode = proxy_mode
     session.headers = headers
     session.verbosity = verbose

@@ -23,6 +23,7 @@ class Session:
     base_url: str | None = None
     api_key: str | None = None
     request_timeout: float | None = None
+    max_retries: int | None = None
     proxy_mode: bool = False
     headers: dict[str, str] = attrs.Factory(dict)
     json: bool = False
@@ -38,6 +39,7 @@ class Session:
             api_key=None if self.proxy_mode else self.api_key,
             base_url=self.base_url,
             timeout=self.request_timeout,
+            max_retries=self.max_retries,
             proxy_mode=self.proxy_mode,
             custom_headers=self.headers or None,
         )

@@ -15,7 +15,7 @@ from ._console import note
 from ._context import json_option, session_of
 from ._errors import CliError, ExitCode
 from ._follow import WaitOptions, follow_and_save, make_display
-from ._options import out_option
+from ._options import DURATION, out_option
 from ._resolve import resolve_workflow
 from ._serve import import_server
 
@@ -42,9 +42,17 @@ Examples:
     help="What to draw.",
 )
 @out_option
+@click.option(
+    "--step-delay",
+    type=DURATION,
+    hidden=True,  # for tests: the default pace (about two seconds) is the one worth seeing
+    help="Simulated time of one sampler step.",
+)
 @json_option
 @click.pass_context
-def demo(ctx: click.Context, prompt: str, out_dir: pathlib.Path | None) -> None:
+def demo(
+    ctx: click.Context, prompt: str, out_dir: pathlib.Path | None, step_delay: float | None
+) -> None:
     """Try it locally: no account, key or network needed.
 
     Starts the bundled server in this process on a free port, runs "Text to Image" with
@@ -56,7 +64,7 @@ def demo(ctx: click.Context, prompt: str, out_dir: pathlib.Path | None) -> None:
     if not session.json:
         note("Starting a local Flowscale server (no account, key or network needed)...")
     # One worker is enough for one run, and starts faster than the default two.
-    with local.LocalServer(workers=1) as server:
+    with local.LocalServer(workers=1, step_delay=step_delay) as server:
         if not session.json:
             note(f"  serving the Flowscale API at {server.base_url}", style="dim")
         with flowscale.Flowscale(api_key=server.api_key, base_url=server.base_url) as client:

@@ -26,15 +26,30 @@ def parse_dotenv(text: str) -> Iterator[tuple[str, str]]:
         if match is None:
             continue
         name, value = match.groups()
-        if value[:1] in ("'", '"'):
-            quote = value[0]
-            end = value.find(quote, 1)
+        if value[:1] == "'":
+            end = value.find("'", 1)
             value = value[1:end] if end > 0 else value[1:]
-            if quote == '"':
-                value = value.replace("\\n", "\n").replace('\\"', '"')
+        elif value[:1] == '"':
+            value = _double_quoted(value)
         else:
             value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
         yield name, value
+
+
+def _double_quoted(value: str) -> str:
+    """The content of a "..." value, with \\", \\\\ and \\n escapes."""
+    out: list[str] = []
+    escapes = {"n": "\n", '"': '"', "\\": "\\"}
+    chars = iter(value[1:])
+    for char in chars:
+        if char == '"':
+            break
+        if char == "\\":
+            following = next(chars, "")
+            out.append(escapes.get(following, "\\" + following))
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def load_dotenv(

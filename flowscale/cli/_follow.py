@@ -63,7 +63,9 @@ def follow_and_save(
         try:
             result = client.wait_for_run(
                 run_id,
-                poll_interval=options.poll_interval,
+                # Polling is only the fallback; never slower than the timeout (which the SDK
+                # rejects as a likely swap of the two arguments).
+                poll_interval=min(options.poll_interval, options.timeout or options.poll_interval),
                 timeout=options.timeout,
                 on_intermediate_response=watchdog.wrap(display.on_update),
                 on_event=watchdog.wrap(display.on_event),

@@ -19,6 +19,7 @@ from .helpers import (
     SLOW,
     STEADY,
     Cli,
+    InProcessCli,
     echo_workflow,
     failing_workflow,
     slow_workflow,
@@ -90,6 +91,11 @@ def cli_env(cli_server: LocalServer) -> dict[str, str]:
 @pytest.fixture
 def cli(tmp_path: Path, cli_env: dict[str, str]) -> Cli:
     return Cli(tmp_path, cli_env)
+
+
+@pytest.fixture
+def cli_inproc(tmp_path: Path, cli_env: dict[str, str]) -> InProcessCli:
+    return InProcessCli(tmp_path, cli_env)
 
 
 @pytest.fixture

@@ -15,9 +15,28 @@ import flowscale
 from flowscale.cli._app import cli as cli_group
 from flowscale.cli._context import Session
 
-from .helpers import CLI, ECHO, PNG_SIGNATURE, SLOW, TEXT_TO_IMAGE, Cli, wait_status
+from .helpers import (
+    CLI,
+    ECHO,
+    PNG_SIGNATURE,
+    PROMPT_ENHANCER,
+    SLOW,
+    TEXT_TO_IMAGE,
+    Cli,
+    InProcessCli,
+    wait_status,
+)
 
 pytestmark = pytest.mark.timeout(60)
+
+
+def completed_run(
+    client: flowscale.Flowscale, prompt: str, group: str | None = None
+) -> flowscale.RunResult:
+    """A finished Text to Image run, made through the SDK (the CLI's `run` is tested above)."""
+    return client.execute_workflow_async(
+        TEXT_TO_IMAGE, {"text_51536": prompt}, group_id=group, timeout=30
+    )
 
 
 def ok_json(result: subprocess.CompletedProcess[str]) -> Any:
@@ -68,13 +87,13 @@ def test_version(cli: Cli) -> None:
     assert flowscale.__version__ in result.stdout
 
 
-def test_workflows_table_and_json(cli: Cli) -> None:
+def test_workflows_table_and_json(cli: Cli, cli_inproc: InProcessCli) -> None:
     table = cli("workflows")
     assert table.returncode == 0, table.stderr
     assert "Text to Image" in table.stdout
     assert TEXT_TO_IMAGE in table.stdout
     assert "text_51536 (string)" in table.stdout
-    data = ok_json(cli("workflows", "--json"))
+    data = ok_json(cli_inproc("workflows", "--json"))
     assert isinstance(data, list)
     by_name = {w["name"]: w for w in data}
     assert by_name["Text to Image"]["id"] == TEXT_TO_IMAGE
@@ -87,14 +106,14 @@ def test_global_json_flag_works_before_the_command(cli: Cli) -> None:
     assert {"container", "status"} <= set(data[0])
 
 
-def test_health_and_queue(cli: Cli) -> None:
+def test_health_and_queue(cli: Cli, cli_inproc: InProcessCli) -> None:
     health = cli("health")
     assert health.returncode == 0, health.stderr
     assert "CONTAINER" in health.stdout
     queue = ok_json(cli("queue", "--json"))
     assert isinstance(queue, list)
     assert {"container", "running", "pending"} <= set(queue[0])
-    table = cli("queue")
+    table = cli_inproc("queue")
     assert table.returncode == 0
     assert "RUNNING" in table.stdout
 
@@ -203,16 +222,18 @@ def test_no_wait_json(cli: Cli) -> None:
     assert data["workflow_id"] == TEXT_TO_IMAGE
 
 
-def test_runs_list_get_and_filters(cli: Cli, group: str) -> None:
-    first = ok_json(cli("run", "Text to Image", "-i", "text_51536=a", "--group", group, "--json"))
-    second = ok_json(cli("run", "Text to Image", "-i", "text_51536=b", "--group", group, "--json"))
-    assert isinstance(first, dict)
-    assert isinstance(second, dict)
+def test_runs_list_get_and_filters(
+    cli: Cli, cli_inproc: InProcessCli, client: flowscale.Flowscale, group: str
+) -> None:
+    first = {"run_id": completed_run(client, "a", group).run_id}
+    second = {"run_id": completed_run(client, "b", group).run_id}
     listed = ok_json(cli("runs", "list", "--group", group, "--json"))
     assert isinstance(listed, list)
     assert [r["id"] for r in listed] == [second["run_id"], first["run_id"]]  # newest first
-    assert ok_json(cli("runs", "list", "--group", group, "--limit", "1", "--json")) == listed[:1]
-    assert ok_json(cli("runs", "list", "--group", group, "--status", "failed", "--json")) == []
+    limited = ok_json(cli_inproc("runs", "list", "--group", group, "--limit", "1", "--json"))
+    assert [r["id"] for r in limited] == [second["run_id"]]  # (signed URLs differ per call)
+    failed = cli_inproc("runs", "list", "--group", group, "--status", "failed", "--json")
+    assert ok_json(failed) == []
     table = cli("runs", "list", "--group", group)
     assert table.returncode == 0
     assert second["run_id"] in table.stdout
@@ -222,16 +243,16 @@ def test_runs_list_get_and_filters(cli: Cli, group: str) -> None:
     assert detail["status"] == "completed"
     assert detail["group_id"] == group
     assert detail["inputs"][0]["value"] == "a"
-    shown = cli("runs", "get", first["run_id"])
+    shown = cli_inproc("runs", "get", first["run_id"])
     assert shown.returncode == 0
     assert "completed" in shown.stdout
     assert "input text_51536" in shown.stdout
 
 
-def test_runs_events_text_and_json(cli: Cli) -> None:
-    data = ok_json(cli("run", "Text to Image", "-i", "text_51536=ev", "--json"))
-    assert isinstance(data, dict)
-    run_id = data["run_id"]
+def test_runs_events_text_and_json(
+    cli: Cli, cli_inproc: InProcessCli, client: flowscale.Flowscale
+) -> None:
+    run_id = completed_run(client, "events").run_id
     text = cli("runs", "events", run_id)
     assert text.returncode == 0, text.stderr
     assert "status   running" in text.stdout
@@ -242,7 +263,7 @@ def test_runs_events_text_and_json(cli: Cli) -> None:
     ]
     assert [e["seq"] for e in lines] == sorted(e["seq"] for e in lines)
     assert lines[-1]["type"] == "end"
-    later = cli("runs", "events", run_id, "--from-seq", str(lines[-2]["seq"]), "--json")
+    later = cli_inproc("runs", "events", run_id, "--from-seq", str(lines[-2]["seq"]), "--json")
     assert [json.loads(line)["seq"] for line in later.stdout.splitlines()] == [
         e["seq"] for e in lines[-2:]
     ]
@@ -257,10 +278,11 @@ def test_runs_cancel(cli: Cli, client: flowscale.Flowscale) -> None:
     wait_status(client, submitted.run_id, {"cancelled"})
 
 
-def test_output_by_filename(cli: Cli, tmp_path: Path) -> None:
-    data = ok_json(cli("run", "Prompt Enhancer", "-i", "prompt=a fox", "--json"))
-    assert isinstance(data, dict)
-    filename = data["outputs"][0]["filename"]
+def test_output_by_filename(
+    cli: Cli, cli_inproc: InProcessCli, client: flowscale.Flowscale, tmp_path: Path
+) -> None:
+    result = client.execute_workflow_async(PROMPT_ENHANCER, {"prompt": "a fox"}, timeout=30)
+    filename = result.outputs[0].filename
     fetched = cli("output", filename)
     assert fetched.returncode == 0, fetched.stderr
     assert Path(fetched.stdout.strip()) == Path("flowscale-outputs") / filename
@@ -268,34 +290,37 @@ def test_output_by_filename(cli: Cli, tmp_path: Path) -> None:
     to_stdout = cli("output", filename, "--out", "-")
     assert to_stdout.stdout.startswith("a fox")
     target = tmp_path / "enhanced.txt"
-    meta = ok_json(cli("output", filename, "--out", str(target), "--json"))
+    meta = ok_json(cli_inproc("output", filename, "--out", str(target), "--json"))
     assert isinstance(meta, dict)
     assert meta["path"] == str(target)
     assert target.read_text() == to_stdout.stdout
 
 
-def test_png_output_to_stdout_is_binary_clean(cli: Cli) -> None:
-    data = ok_json(cli("run", "Text to Image", "-i", "text_51536=bytes", "--json"))
-    assert isinstance(data, dict)
-    output = data["outputs"][0]
+def test_png_output_to_stdout_is_binary_clean(
+    cli: Cli, client: flowscale.Flowscale, tmp_path: Path
+) -> None:
+    output = completed_run(client, "bytes").outputs[0]
+    expected = client.download_output(output, tmp_path / "expected.png").read_bytes()
     raw = subprocess.run(
-        [*CLI, "output", output["filename"], "--out", "-"],
+        [*CLI, "output", output.filename, "--out", "-"],
         cwd=cli.cwd,
         env=cli.env,
         capture_output=True,
         timeout=30,
         check=True,
     )
-    assert raw.stdout == Path(output["path"]).read_bytes()
+    assert raw.stdout == expected
+    assert expected.startswith(PNG_SIGNATURE)
 
 
-def test_completion_scripts(cli: Cli) -> None:
+def test_completion_scripts(cli: Cli, cli_inproc: InProcessCli) -> None:
+    assert "complete -o" in cli("completion", "bash").stdout
     for shell, marker in (
         ("bash", "complete -o"),
         ("zsh", "compdef"),
         ("fish", "complete --no-files --command flowscale"),
     ):
-        result = cli("completion", shell)
+        result = cli_inproc("completion", shell)
         assert result.returncode == 0, result.stderr
         assert "_FLOWSCALE_COMPLETE" in result.stdout
         assert marker in result.stdout
@@ -335,8 +360,8 @@ def test_options_beat_environment(cli: Cli, cli_env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_custom_headers_and_request_timeout_are_accepted(cli: Cli) -> None:
-    result = cli("-H", "X-Trace: abc", "-H", "X-Other:1", "--timeout", "30s", "health")
+def test_custom_headers_and_request_timeout_are_accepted(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("-H", "X-Trace: abc", "-H", "X-Other:1", "--timeout", "30s", "health")
     assert result.returncode == 0, result.stderr
 
 

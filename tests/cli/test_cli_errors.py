@@ -7,7 +7,7 @@ import pytest
 import flowscale
 from flowscale.server import LocalServer
 
-from .helpers import FAILING, SLOW, Cli, run_id_from, wait_status
+from .helpers import FAILING, SLOW, Cli, InProcessCli, run_id_from, wait_status
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -42,7 +42,7 @@ def test_missing_url_is_a_usage_error(cli: Cli) -> None:
 
 
 def test_unreachable_server_is_an_api_error(cli: Cli) -> None:
-    result = cli("--base-url", "http://127.0.0.1:9", "health")
+    result = cli("--base-url", "http://127.0.0.1:9", "--max-retries", "0", "health")
     assert result.returncode == API
     assert_clean_error(result.stderr, "Connection refused", "is the server up?")
 
@@ -53,22 +53,31 @@ def test_unknown_run_is_an_api_error(cli: Cli) -> None:
     assert_clean_error(result.stderr, "404")
 
 
-def test_usage_errors(cli: Cli) -> None:
-    cases = [
-        (("run",), "Missing argument"),
+def test_usage_error_exit_code(cli: Cli) -> None:
+    result = cli("run")
+    assert result.returncode == USAGE
+    assert "Missing argument" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
         (("run", "Text to Image", "-i", "no-equals-sign"), "expected NAME=VALUE"),
         (("run", "Text to Image", "-i", "text_51536=@missing.png"), "no such file"),
         (("run", "Text to Image", "--timeout", "soon"), "is not a duration"),
         (("run", "No Such Workflow"), "no workflow with id or name"),
         (("-H", "no colon", "health"), "is not 'Name: value'"),
         (("runs", "list", "--limit", "0"), "--limit"),
+        (("--max-retries", "-1", "health"), "--max-retries"),
+        (("completion", "tcsh"), "tcsh"),
         (("nonsense",), "No such command"),
-    ]
-    for args, message in cases:
-        result = cli(*args)
-        assert result.returncode == USAGE, (args, result.stderr)
-        assert message in result.stderr, (args, result.stderr)
-        assert "Traceback" not in result.stderr
+    ],
+)
+def test_usage_errors(cli_inproc: InProcessCli, args: tuple[str, ...], message: str) -> None:
+    result = cli_inproc(*args)
+    assert result.returncode == USAGE, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_rejected_inputs_list_the_fields(cli: Cli) -> None:
