@@ -39,6 +39,12 @@ class _Group(click.Group):
         return list(self.commands)
 
 
+def _non_negative(_ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise click.BadParameter(f"{value} is negative", param=param)
+    return value
+
+
 @click.group(
     cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -80,7 +86,8 @@ Exit codes: 0 ok, 2 usage, 3 API error, 4 run failed, 5 run cancelled, 6 timeout
 )
 @click.option(
     "--max-retries",
-    type=click.IntRange(min=0),
+    type=int,
+    callback=_non_negative,
     metavar="N",
     help="Retries of a failed request (connection errors, 429, 5xx) [default: 2].",
 )

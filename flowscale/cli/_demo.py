@@ -88,6 +88,7 @@ def demo(
             )
     if not session.json and not session.quiet:
         note("")
-        note("That was the real client against a local server. With your deployment:")
+        note("That was the SDK's real client against the bundled local server. Next, yours:")
         note("  export FLOWSCALE_API_URL=https://<your-deployment> FLOWSCALE_API_KEY=<key>")
-        note('  flowscale run "<workflow name>" -i NAME=VALUE -i IMAGE=@photo.png', style="")
+        note("  flowscale workflows")
+        note('  flowscale run "<workflow name>" -i prompt="a red fox" -i image=@photo.png')

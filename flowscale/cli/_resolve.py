@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+import click
+from click.shell_completion import CompletionItem
+
 import flowscale
 
 from ._errors import CliError, ExitCode
 
-__all__ = ["resolve_workflow"]
+__all__ = ["complete_workflows", "resolve_workflow"]
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -45,3 +48,32 @@ def resolve_workflow(client: flowscale.Flowscale, ref: str) -> flowscale.Workflo
         ExitCode.USAGE,
         "`flowscale workflows` lists them",
     )
+
+
+COMPLETION_TIMEOUT = 3.0  # a slow or absent server must not hang the shell
+
+
+def complete_workflows(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion of WORKFLOW: the deployment's workflow names (and ids), best effort."""
+    root = ctx.find_root().params  # global options typed so far (parsed, not validated)
+    try:
+        with flowscale.Flowscale(
+            api_key=None if root.get("proxy_mode") else root.get("api_key"),
+            base_url=root.get("base_url"),
+            proxy_mode=bool(root.get("proxy_mode")),
+            timeout=COMPLETION_TIMEOUT,
+            max_retries=0,
+        ) as client:
+            workflows = client.get_workflows()
+    except (flowscale.FlowscaleError, TypeError, ValueError):
+        return []
+    folded = incomplete.casefold()
+    items = [
+        CompletionItem(w.name, help=w.description or w.id)
+        for w in workflows
+        if w.name.casefold().startswith(folded)
+    ]
+    items += [CompletionItem(w.id, help=w.name) for w in workflows if w.id.startswith(incomplete)]
+    return items

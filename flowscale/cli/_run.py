@@ -16,7 +16,7 @@ from ._inputs import parse_inputs
 from ._interrupt import after_interrupt
 from ._options import out_option, wait_options
 from ._output import print_json, print_lines
-from ._resolve import resolve_workflow
+from ._resolve import complete_workflows, resolve_workflow
 
 __all__ = ["run"]
 
@@ -36,7 +36,7 @@ stdin; -i NAME=@@text sends the text "@text".
 Exit codes: 0 done, 2 usage, 3 API error, 4 run failed, 5 cancelled, 6 timeout,
 130 interrupted."""
 )
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=complete_workflows)
 @click.option(
     "--input",
     "-i",

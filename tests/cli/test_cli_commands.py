@@ -332,6 +332,9 @@ def test_completion_protocol_completes_commands(cli: Cli) -> None:
     assert result.returncode == 0
     assert "plain,run" in result.stdout
     assert "plain,runs" in result.stdout
+    names = cli(env={"_FLOWSCALE_COMPLETE": "bash_complete", "COMP_WORDS": "flowscale run te",
+                     "COMP_CWORD": "2"})  # fmt: skip
+    assert names.stdout.splitlines() == ["plain,Text to Image"]  # from the server's list
 
 
 def test_settings_from_dotenv_without_overriding_the_environment(
