@@ -37,9 +37,9 @@ def default_out_dir(run_id: str) -> pathlib.Path:
     return DEFAULT_OUT_ROOT / run_id
 
 
-def make_display(session: Session, title: str) -> RunDisplay:
+def make_display(session: Session, title: str, *, enabled: bool = True) -> RunDisplay:
     mode: Mode = "off"
-    if session.show_progress:
+    if enabled and session.show_progress:
         mode = "live" if interactive_stderr() else "plain"
     return RunDisplay(err_console(), mode, title)
 

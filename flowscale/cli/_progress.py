@@ -63,7 +63,9 @@ class RunDisplay:
     # ---- lifetime ---------------------------------------------------------------------------
 
     def __enter__(self) -> RunDisplay:
-        if self._mode == "live":
+        # Re-entrant: `run` shows the display from the upload on, follow_and_save enters it
+        # again; only the outermost exit matters once the live region is closed.
+        if self._mode == "live" and self._live is None:
             self._live = Live(
                 self,
                 console=self._console,

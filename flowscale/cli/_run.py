@@ -75,28 +75,33 @@ def run(
         target = resolve_workflow(client, workflow)
         workflow_id = target if isinstance(target, str) else target.id
         title = target if isinstance(target, str) else target.name
-        display = make_display(session, title)
+        display = make_display(session, title, enabled=not no_wait)
         submitted: flowscale.SubmittedRun | None = None
         try:
-            submitted = client.execute_workflow(workflow_id, values, group_id)
-            if no_wait:
-                _print_submitted(session.json, submitted)
-                return
-            display.submitted(submitted.run_id)
-            follow_and_save(
-                client,
-                session,
-                display,
-                submitted.run_id,
-                workflow_id=submitted.workflow_id,
-                options=WaitOptions(
-                    timeout=wait_timeout,
-                    poll_interval=poll_interval,
-                    cancel_on_interrupt=cancel_on_interrupt,
-                    cancel_on_timeout=cancel_on_timeout,
-                ),
-                out_dir=out_dir,
-            )
+            with display:
+                # Feedback from the start: uploading big inputs can take a while.
+                files = sum(1 for v in values.values() if not isinstance(v, str))
+                display.set_phase(f"uploading {files} file{'s' if files != 1 else ''}"
+                                  if files else "starting")  # fmt: skip
+                submitted = client.execute_workflow(workflow_id, values, group_id)
+                if no_wait:
+                    _print_submitted(session.json, submitted)
+                    return
+                display.submitted(submitted.run_id)
+                follow_and_save(
+                    client,
+                    session,
+                    display,
+                    submitted.run_id,
+                    workflow_id=submitted.workflow_id,
+                    options=WaitOptions(
+                        timeout=wait_timeout,
+                        poll_interval=poll_interval,
+                        cancel_on_interrupt=cancel_on_interrupt,
+                        cancel_on_timeout=cancel_on_timeout,
+                    ),
+                    out_dir=out_dir,
+                )
         except KeyboardInterrupt:
             # follow_and_save handles Ctrl-C while it waits; this is Ctrl-C before or just
             # around that wait.
@@ -106,7 +111,6 @@ def run(
                     ExitCode.INTERRUPTED,
                     "look for it with: flowscale runs list",
                 ) from None
-            display.close()
             after_interrupt(client, submitted.run_id, cancel_on_interrupt)
 
 
