@@ -219,6 +219,17 @@ class LocalServer:
                 await asyncio.sleep(0.005)
             ready.set()
             await asyncio.gather(*tasks)
+            # A client that connected while shutdown was under way can be left with an open
+            # transport nobody serves: close those now, while the loop can still run their
+            # connection_lost callbacks, instead of leaving the client hanging until GC.
+            # (Accepting is itself asynchronous: look a few times.)
+            for _ in range(5):
+                for server in self._servers:
+                    for connection in list(server.server_state.connections):
+                        transport = getattr(connection, "transport", None)
+                        if transport is not None:
+                            transport.abort()
+                await asyncio.sleep(0.01)
 
         try:
             asyncio.run(main())

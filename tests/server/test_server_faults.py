@@ -169,8 +169,13 @@ def test_stop_with_hung_requests_and_open_streams() -> None:
         for thread in threads:
             thread.start()
         assert hung.wait(5)
+        state = server._state
+        assert state is not None
+        # Wait until the three hung requests and the three streams reached the server.
         while server.counters()["requests"].get("check_health", 0) < 3:
-            time.sleep(0.01)  # wait until the three hung requests reached the server
+            time.sleep(0.01)
+        while state.hub.subscriber_count() < 3:
+            time.sleep(0.01)
         started = time.monotonic()
         server.stop()
         for thread in threads:
