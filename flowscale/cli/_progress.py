@@ -63,8 +63,8 @@ class RunDisplay:
     # ---- lifetime ---------------------------------------------------------------------------
 
     def __enter__(self) -> RunDisplay:
-        # Re-entrant: `run` shows the display from the upload on, follow_and_save enters it
-        # again; only the outermost exit matters once the live region is closed.
+        # Re-entrant: `run` enters it before the upload and follow_and_save enters it again;
+        # the first exit closes the live region, later ones find nothing to close.
         if self._mode == "live" and self._live is None:
             self._live = Live(
                 self,

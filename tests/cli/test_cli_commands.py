@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -373,3 +374,36 @@ def test_proxy_mode_sends_no_key(cli: Cli) -> None:
     result = cli("--proxy-mode", "health")
     assert result.returncode == 3
     assert "not authenticated (401)" in result.stderr
+
+
+def test_serve_runs_a_server_until_ctrl_c(cli: Cli, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    args = ["--port", "0", "--api-key", "serve-key", "--workers", "1", "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(
+        [*CLI, "serve", *args],
+        cwd=cli.cwd,
+        env=cli.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("Flowscale local server: http://127.0.0.1:")
+        url = first.split(": ", 1)[1].strip()
+        while "Ctrl-C" not in proc.stdout.readline():
+            pass
+        health = cli("--base-url", url, "--api-key", "serve-key", "health")
+        assert health.returncode == 0, health.stderr
+        assert "container #1" in health.stdout
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert "Stopped." in out
+        assert (data_dir / "flowscale.sqlite3").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
