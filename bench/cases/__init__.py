@@ -1,0 +1,17 @@
+"""The benchmark cases, in the order of the table (the figures of issue 6)."""
+
+from __future__ import annotations
+
+from .._context import Case
+from . import concurrency, downloads, events, imports, latency, overhead, requests, uploads
+
+CASES: tuple[Case, ...] = (
+    latency.CASE,
+    requests.CASE,
+    overhead.CASE,
+    imports.CASE,
+    uploads.CASE,
+    downloads.CASE,
+    concurrency.CASE,
+    events.CASE,
+)

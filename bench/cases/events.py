@@ -1,0 +1,151 @@
+"""8. Event throughput: the SDK's typed event stream vs raw httpx-sse over the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+import httpx
+from httpx_sse import aconnect_sse, connect_sse
+
+from flowscale import AsyncFlowscale, Flowscale, RunEvent
+
+from .. import _sse
+from .._context import Case, Context
+from .._model import Row, at_least, at_most, median, spread
+
+EVENTS_PER_S = 100_000
+MAX_RATIO = 1.2
+
+
+def _facade_async(chunks: list[bytes]) -> int:
+    async def main() -> int:
+        seen = 0
+
+        def on_event(event: RunEvent) -> None:
+            nonlocal seen
+            seen += 1
+
+        async with (
+            httpx.AsyncClient(transport=_sse.transport(chunks)) as http,
+            AsyncFlowscale(api_key="bench", base_url=_sse.BASE_URL, http_client=http) as client,
+        ):
+            await client.subscribe_run_events(_sse.RUN_ID).dispatch(on_event=on_event)
+        return seen
+
+    return asyncio.run(main())
+
+
+def _raw_async(chunks: list[bytes], decode: bool) -> int:
+    async def main() -> int:
+        seen = 0
+        async with (
+            httpx.AsyncClient(transport=_sse.transport(chunks)) as http,
+            aconnect_sse(http, "GET", _sse.EVENTS_URL) as source,
+        ):
+            async for sse in source.aiter_sse():
+                if sse.data:
+                    if decode:
+                        json.loads(sse.data)
+                    seen += 1
+        return seen
+
+    return asyncio.run(main())
+
+
+def _facade_sync(chunks: list[bytes]) -> int:
+    seen = 0
+
+    def on_event(event: RunEvent) -> None:
+        nonlocal seen
+        seen += 1
+
+    with (
+        httpx.Client(transport=_sse.transport(chunks)) as http,
+        Flowscale(api_key="bench", base_url=_sse.BASE_URL, http_client=http) as client,
+    ):
+        client.subscribe_run_events(_sse.RUN_ID).dispatch(on_event=on_event)
+    return seen
+
+
+def _raw_sync(chunks: list[bytes], decode: bool) -> int:
+    seen = 0
+    with (
+        httpx.Client(transport=_sse.transport(chunks)) as http,
+        connect_sse(http, "GET", _sse.EVENTS_URL) as source,
+    ):
+        for sse in source.iter_sse():
+            if sse.data:
+                if decode:
+                    json.loads(sse.data)
+                seen += 1
+    return seen
+
+
+def _timed(fn: Callable[[], int], expected: int) -> float:
+    started = time.perf_counter()
+    seen = fn()
+    elapsed = time.perf_counter() - started
+    if seen != expected:
+        raise AssertionError(f"saw {seen} events, expected {expected}")
+    return elapsed
+
+
+def run(ctx: Context) -> list[Row]:
+    n = ctx.settings.event_count
+    chunks = _sse.render(n)
+    ctx.log(f"event stream: {n:,} events, {sum(map(len, chunks)) / 2**20:.1f} MiB")
+    sides: dict[str, Callable[[], int]] = {
+        "facade_async": lambda: _facade_async(chunks),
+        "raw_async": lambda: _raw_async(chunks, decode=False),
+        "raw_async_json": lambda: _raw_async(chunks, decode=True),
+        "facade_sync": lambda: _facade_sync(chunks),
+        "raw_sync": lambda: _raw_sync(chunks, decode=False),
+        "raw_sync_json": lambda: _raw_sync(chunks, decode=True),
+    }
+    for fn in sides.values():  # warm-up: imports, caches
+        _timed(fn, n)
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    order = list(sides)
+    for trial in range(ctx.settings.event_trials):
+        for name in order if trial % 2 == 0 else reversed(order):
+            times[name].append(_timed(sides[name], n))
+    rows = []
+    for flavour, label in (("async", "AsyncFlowscale"), ("sync", "Flowscale")):
+        facade = median(times[f"facade_{flavour}"])
+        raw = median(times[f"raw_{flavour}"])
+        raw_json = median(times[f"raw_{flavour}_json"])
+        data = {name: spread(values) for name, values in times.items() if flavour in name}
+        baseline = (
+            f"raw httpx-sse: {n / raw:,.0f} events/s "
+            f"(+ json.loads of each event: {n / raw_json:,.0f} events/s)"
+        )
+        rows.append(
+            Row(
+                figure=f"event throughput, {label} (parse + typed dispatch)",
+                value=n / facade,
+                shown=f"{n / facade:,.0f} events/s",
+                baseline=baseline,
+                target=at_least(EVENTS_PER_S, f"≥ {EVENTS_PER_S:,} events/s"),
+                unit="events/s",
+                data={"events": n, "seconds": data},
+            )
+        )
+        rows.append(
+            Row(
+                figure=f"event time vs raw httpx-sse, {label}",
+                value=facade / raw,
+                shown=f"{facade / raw:.2f}x",
+                baseline=f"raw httpx-sse: {raw * 1e6 / n:.2f} µs/event; "
+                f"+ json.loads: {raw_json / raw:.2f}x",
+                target=at_most(MAX_RATIO, f"≤ {MAX_RATIO}x raw httpx-sse"),
+                unit="ratio",
+                data={"facade_s": facade, "raw_s": raw, "raw_json_s": raw_json},
+            )
+        )
+    return rows
+
+
+CASE = Case("events", "Event throughput", run)
