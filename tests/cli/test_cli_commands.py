@@ -101,8 +101,8 @@ def test_workflows_table_and_json(cli: Cli, cli_inproc: InProcessCli) -> None:
     assert by_name["Text to Image"]["inputs"] == {"text_51536": "string"}
 
 
-def test_global_json_flag_works_before_the_command(cli: Cli) -> None:
-    data = ok_json(cli("--json", "health"))
+def test_global_json_flag_works_before_the_command(cli_inproc: InProcessCli) -> None:
+    data = ok_json(cli_inproc("--json", "health"))
     assert isinstance(data, list)
     assert {"container", "status"} <= set(data[0])
 
@@ -148,14 +148,14 @@ def test_run_by_id_json_is_the_only_stdout(cli: Cli, tmp_path: Path) -> None:
         assert image.size == (512, 512)
 
 
-def test_json_mode_prints_no_progress(cli: Cli) -> None:
-    result = cli("run", "Text to Image", "-i", "text_51536=fox", "--json")
+def test_json_mode_prints_no_progress(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("run", "Text to Image", "-i", "text_51536=fox", "--json")
     assert result.returncode == 0
     assert result.stderr == ""
 
 
-def test_quiet_prints_only_the_paths(cli: Cli) -> None:
-    result = cli("-q", "run", "Text to Image", "-i", "text_51536=fox")
+def test_quiet_prints_only_the_paths(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("-q", "run", "Text to Image", "-i", "text_51536=fox")
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.strip().endswith(".png")
@@ -216,8 +216,8 @@ def test_no_wait_then_runs_wait(cli: Cli, client: flowscale.Flowscale, tmp_path:
     assert client.get_run(run_id).status == "completed"
 
 
-def test_no_wait_json(cli: Cli) -> None:
-    data = ok_json(cli("run", "Text to Image", "-i", "text_51536=x", "--no-wait", "--json"))
+def test_no_wait_json(cli_inproc: InProcessCli) -> None:
+    data = ok_json(cli_inproc("run", "Text to Image", "-i", "text_51536=x", "--no-wait", "--json"))
     assert isinstance(data, dict)
     assert set(data) == {"run_id", "workflow_id"}
     assert data["workflow_id"] == TEXT_TO_IMAGE
@@ -339,7 +339,7 @@ def test_completion_protocol_completes_commands(cli: Cli) -> None:
 
 
 def test_settings_from_dotenv_without_overriding_the_environment(
-    cli: Cli, cli_env: dict[str, str]
+    cli: Cli, cli_inproc: InProcessCli, cli_env: dict[str, str]
 ) -> None:
     (cli.cwd / ".env").write_text(
         f"# local settings\nexport FLOWSCALE_API_URL={cli_env['FLOWSCALE_API_URL']}\n"
@@ -348,12 +348,12 @@ def test_settings_from_dotenv_without_overriding_the_environment(
     from_file = cli("health", env={"FLOWSCALE_API_URL": None, "FLOWSCALE_API_KEY": None})
     assert from_file.returncode == 0, from_file.stderr
     # a real variable wins over the file
-    overridden = cli("health", env={"FLOWSCALE_API_KEY": "wrong-key"})
+    overridden = cli_inproc("health", env={"FLOWSCALE_API_KEY": "wrong-key"})
     assert overridden.returncode == 3
 
 
-def test_options_beat_environment(cli: Cli, cli_env: dict[str, str]) -> None:
-    result = cli(
+def test_options_beat_environment(cli_inproc: InProcessCli, cli_env: dict[str, str]) -> None:
+    result = cli_inproc(
         "--base-url",
         cli_env["FLOWSCALE_API_URL"],
         "--api-key",

@@ -59,7 +59,7 @@ def test_scripts_demo_runs_in_the_callers_directory(tmp_path: Path) -> None:
     # and reuses it; creating .venv-demo from nothing needs the package index.
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWSCALE_")}
     result = subprocess.run(
-        [str(ROOT / "scripts" / "demo"), "--json"],
+        [str(ROOT / "scripts" / "demo"), "--json", "--step-delay", "0.01"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

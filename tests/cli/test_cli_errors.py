@@ -35,8 +35,8 @@ def test_missing_key_is_a_usage_error_with_the_fix(cli: Cli) -> None:
     assert_clean_error(result.stderr, "no API key", "set FLOWSCALE_API_KEY or pass --api-key")
 
 
-def test_missing_url_is_a_usage_error(cli: Cli) -> None:
-    result = cli("health", env={"FLOWSCALE_API_URL": None})
+def test_missing_url_is_a_usage_error(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("health", env={"FLOWSCALE_API_URL": None})
     assert result.returncode == USAGE
     assert_clean_error(result.stderr, "no API URL", "FLOWSCALE_API_URL")
 
@@ -47,8 +47,8 @@ def test_unreachable_server_is_an_api_error(cli: Cli) -> None:
     assert_clean_error(result.stderr, "Connection refused", "is the server up?")
 
 
-def test_unknown_run_is_an_api_error(cli: Cli) -> None:
-    result = cli("runs", "get", "no-such-run")
+def test_unknown_run_is_an_api_error(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("runs", "get", "no-such-run")
     assert result.returncode == API
     assert_clean_error(result.stderr, "404")
 
@@ -93,8 +93,8 @@ def test_failed_run(cli: Cli) -> None:
     assert result.stdout == ""
 
 
-def test_failed_run_json_keeps_stdout_empty(cli: Cli) -> None:
-    result = cli("run", "Always Fails", "-i", "prompt=x", "--json")
+def test_failed_run_json_keeps_stdout_empty(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("run", "Always Fails", "-i", "prompt=x", "--json")
     assert result.returncode == FAILED
     assert result.stdout == ""
 

@@ -192,3 +192,18 @@ def test_sdk_modules_never_import_the_cli_libraries() -> None:
         assert "import click" not in source, path
         assert "import rich" not in source, path
         assert "from rich" not in source, path
+
+
+def test_serve_and_demo_without_the_server_extra_say_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from flowscale.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    for command in ("demo", "serve"):
+        result = subprocess.run(
+            [sys.executable, "-c", code, command], capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 2, result.stderr
+        assert "install flowscale[server]" in result.stderr
+        assert "Traceback" not in result.stderr
