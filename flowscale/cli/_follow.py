@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pathlib
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,16 +58,13 @@ def follow_and_save(
     with display:
         if display.run_id is None:
             display.following(run_id)
-        watchdog = Watchdog(options.timeout)
         try:
             result = client.wait_for_run(
                 run_id,
-                # Polling is only the fallback; never slower than the timeout (which the SDK
-                # rejects as a likely swap of the two arguments).
-                poll_interval=min(options.poll_interval, options.timeout or options.poll_interval),
+                poll_interval=options.poll_interval,  # only used when there is no event stream
                 timeout=options.timeout,
-                on_intermediate_response=watchdog.wrap(display.on_update),
-                on_event=watchdog.wrap(display.on_event),
+                on_intermediate_response=display.on_update,
+                on_event=display.on_event,
                 cancel_on_timeout=options.cancel_on_timeout,
                 workflow_id=workflow_id,
             )
@@ -86,36 +82,6 @@ def follow_and_save(
         display.finish("completed")
     _print_result(session, result, paths)
     return paths
-
-
-class _WatchdogExpired(flowscale.FlowscaleError):
-    """Raised from a callback to end a wait the SDK should have ended (see Watchdog)."""
-
-
-class Watchdog:
-    """Works around the SDK not checking `timeout` between events: a run that keeps sending
-    events (progress every fraction of a second) is otherwise followed past its timeout.
-
-    The wrapped callbacks raise a FlowscaleError once the time is up (plus a margin, so the
-    SDK's own deadline has passed too); the SDK then reports it as its `RunTimeoutError`,
-    honouring cancel_on_timeout.
-    """
-
-    MARGIN = 0.05
-
-    def __init__(self, timeout: float | None) -> None:
-        self._deadline = None if timeout is None else time.monotonic() + timeout + self.MARGIN
-
-    def check(self) -> None:
-        if self._deadline is not None and time.monotonic() >= self._deadline:
-            raise _WatchdogExpired("timed out")
-
-    def wrap(self, callback: Callable[[T], object]) -> Callable[[T], None]:
-        def wrapped(value: T) -> None:
-            callback(value)
-            self.check()
-
-        return wrapped
 
 
 def interruptible(fn: Callable[[], T]) -> T:
