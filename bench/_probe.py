@@ -1,5 +1,5 @@
 """Measurements that need a process of their own: memory figures are the peak resident set
-of a fresh child (`getrusage`), so each trial runs here, apart from the harness and the server.
+of a fresh child, so each trial runs here, apart from the harness and the server.
 
     python -m bench._probe <probe> '<json arguments>'
 
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ._limits import current_rss, peak_rss, raise_open_files, reset_peak_rss
+from ._limits import current_rss, peak_rss, raise_open_files, reset_peak_rss, rusage_peak
 
 
 class Meter:
@@ -42,6 +42,7 @@ class Meter:
             growth=max(0, peak - rss_setup),
             seconds=seconds,
             peak_reset=reset,
+            ru_maxrss=rusage_peak(),
         )
 
 
@@ -72,6 +73,32 @@ def upload_raw(meter: Meter, args: dict[str, Any]) -> None:
             )
             response.raise_for_status()
     meter.result["run_id"] = response.json()["data"]["run_id"]
+
+
+def upload_buffered(meter: Meter, args: dict[str, Any]) -> None:
+    """The control: the SDK given the file's bytes (read inside the measured window), as a
+    client that buffers uploads would do. Its growth must be at least the file size."""
+    from flowscale import Flowscale
+
+    path = Path(args["path"])
+    with Flowscale(api_key=args["api_key"], base_url=args["base_url"], timeout=300) as client:
+        client.get_workflows()
+        with meter.measure():
+            result = client.execute_workflow_async(args["workflow_id"], {"file": path.read_bytes()})
+    meter.result["server_size"] = int(result.outputs[0].file_content or -1)
+
+
+def download_buffered(meter: Meter, args: dict[str, Any]) -> None:
+    """The control: raw httpx reading the whole body into memory, then writing it."""
+    import httpx
+
+    target = Path(args["target"])
+    with httpx.Client(timeout=300) as http, meter.measure():
+        response = http.get(args["url"])
+        response.raise_for_status()
+        target.write_bytes(response.content)
+    meter.result["size"] = target.stat().st_size
+    target.unlink()
 
 
 def download_facade(meter: Meter, args: dict[str, Any]) -> None:
@@ -168,6 +195,8 @@ def concurrency(meter: Meter, args: dict[str, Any]) -> None:
 PROBES: dict[str, Callable[[Meter, dict[str, Any]], None]] = {
     "upload_facade": upload_facade,
     "upload_raw": upload_raw,
+    "upload_buffered": upload_buffered,
+    "download_buffered": download_buffered,
     "download_facade": download_facade,
     "download_raw": download_raw,
     "concurrency": concurrency,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,10 @@ class ServerProcess:
             text=True,
         )
         assert self._proc.stdout is not None
+        ready_to_read, _, _ = select.select([self._proc.stdout], [], [], START_TIMEOUT)
+        if not ready_to_read:
+            self.stop()
+            raise RuntimeError(f"the benchmark server did not start within {START_TIMEOUT} s")
         line = self._proc.stdout.readline()  # the child prints as soon as it serves
         if not line:
             code = self._proc.wait(timeout=START_TIMEOUT)
