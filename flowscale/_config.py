@@ -48,10 +48,13 @@ def _normalise_base_url(raw: str) -> httpx.URL:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigurationError(
             f"base_url must be an absolute http(s) URL such as "
-            f"https://your-deployment.pod.flowscale.ai, not {raw!r}"
+            f"https://your-deployment.pod.flowscale.ai, not {raw!r}",
+            setting="base_url",
         )
     if parsed.username or parsed.password:
-        raise ConfigurationError("base_url must not contain credentials; pass api_key instead")
+        raise ConfigurationError(
+            "base_url must not contain credentials; pass api_key instead", setting="base_url"
+        )
     # A trailing slash would turn /api/v1 into //api/v1 once paths are joined.
     path = parsed.path.rstrip("/")
     return httpx.URL(urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, path, "", "")))
@@ -89,7 +92,8 @@ class ClientConfig:
         if not base_url:
             raise ConfigurationError(
                 f"no base URL: pass base_url=... or set {BASE_URL_ENV} "
-                "(e.g. https://your-deployment.pod.flowscale.ai)"
+                "(e.g. https://your-deployment.pod.flowscale.ai)",
+                setting="base_url",
             )
         if not isinstance(base_url, str):
             raise TypeError(f"base_url must be a str, not {type(base_url).__name__}")
@@ -98,18 +102,21 @@ class ClientConfig:
         if proxy_mode and api_key:
             raise ConfigurationError(
                 "proxy_mode sends no API key: your backend adds it. Drop api_key, or drop "
-                "proxy_mode to call the API directly"
+                "proxy_mode to call the API directly",
+                setting="proxy_mode",
             )
         if not proxy_mode and not api_key:
             raise ConfigurationError(
                 f"no API key: pass api_key=... or set {API_KEY_ENV} "
-                "(or use proxy_mode=True behind your own backend)"
+                "(or use proxy_mode=True behind your own backend)",
+                setting="api_key",
             )
         if api_key and in_browser() and not allow_dangerously_expose_api_key:
             raise ConfigurationError(
                 "this Python runs in a browser, where the API key would be visible to every "
                 "user. Use proxy_mode=True behind your backend, or pass "
-                "allow_dangerously_expose_api_key=True to accept the risk"
+                "allow_dangerously_expose_api_key=True to accept the risk",
+                setting="allow_dangerously_expose_api_key",
             )
         if max_retries is None:
             max_retries = DEFAULT_MAX_RETRIES

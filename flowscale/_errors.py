@@ -43,7 +43,12 @@ class FlowscaleError(Exception):
 
 
 class ConfigurationError(FlowscaleError, ValueError):
-    """The client was constructed with a missing or unsafe configuration."""
+    """The client was constructed with a missing or unsafe configuration. `setting` names
+    the option at fault (`"api_key"`, `"base_url"`, ...)."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class APIConnectionError(FlowscaleError):

@@ -71,9 +71,9 @@ def describe(exc: BaseException) -> Problem | None:
 
 def _configuration(exc: flowscale.ConfigurationError) -> Problem:
     text = exc.message
-    if "no API key" in text:
+    if exc.setting == "api_key":
         return Problem("no API key", ExitCode.USAGE, _KEY_HINT + " (or --proxy-mode)")
-    if "no base URL" in text:
+    if exc.setting == "base_url" and text.startswith("no base URL"):
         return Problem(
             "no API URL",
             ExitCode.USAGE,

@@ -27,10 +27,12 @@ from .conftest import REPORT, TEXT_TO_IMAGE
 def test_missing_configuration_is_a_clear_error(cls: Any, monkeypatch: Any) -> None:
     monkeypatch.delenv("FLOWSCALE_API_KEY", raising=False)
     monkeypatch.delenv("FLOWSCALE_API_URL", raising=False)
-    with pytest.raises(ConfigurationError, match="FLOWSCALE_API_URL"):
+    with pytest.raises(ConfigurationError, match="FLOWSCALE_API_URL") as no_url:
         cls(api_key="k")
-    with pytest.raises(ConfigurationError, match="FLOWSCALE_API_KEY"):
+    assert no_url.value.setting == "base_url"
+    with pytest.raises(ConfigurationError, match="FLOWSCALE_API_KEY") as no_key:
         cls(base_url="https://x.pod.flowscale.ai")
+    assert no_key.value.setting == "api_key"
     with pytest.raises(ConfigurationError, match="absolute http"):
         cls(api_key="k", base_url="x.pod.flowscale.ai")
     with pytest.raises(ConfigurationError, match="proxy_mode"):
