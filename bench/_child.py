@@ -12,7 +12,7 @@ from ._serverproc import ROOT, child_env
 
 def probe(name: str, args: dict[str, Any], timeout: float = 600.0) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench._probe", name, json.dumps(args)],
+        [sys.executable, "-P", "-m", "bench._probe", name, json.dumps(args)],
         cwd=ROOT,
         env=child_env(),
         capture_output=True,

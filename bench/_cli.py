@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}",
         "load_start": _load(),
+        "sdk": os.environ.get("FLOWSCALE_BENCH_SDK") or "this checkout",
     }
     started = time.perf_counter()
     results = []

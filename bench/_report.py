@@ -72,6 +72,11 @@ def markdown(results: list[CaseResult], meta: dict[str, Any]) -> str:
         "Server: a LocalServer in its own process on 127.0.0.1 (bench/_server_main.py); every "
         "figure is a median over repeated trials, with its baseline measured in the same run.",
     ]
+    if meta.get("sdk", "this checkout") != "this checkout":
+        head += [
+            "",
+            f"> SDK under test: the flowscale package in {meta['sdk']}, not this checkout.",
+        ]
     if meta.get("caveats"):
         head += ["", *(f"> {c}" for c in meta["caveats"])]
     body = ["", table(results), "", "Notes:", "", notes(results), ""]

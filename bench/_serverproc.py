@@ -22,7 +22,8 @@ START_TIMEOUT = 30.0
 def child_env() -> dict[str, str]:
     """Environment of every child process: this checkout importable, nothing else changed."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    first = [env.get("FLOWSCALE_BENCH_SDK"), str(ROOT), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, first))
     env.pop("FLOWSCALE_API_KEY", None)
     env.pop("FLOWSCALE_API_URL", None)
     return env
@@ -41,7 +42,7 @@ class ServerProcess:
     def start(self) -> Self:
         raise_open_files()  # inherited by the child
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "bench._server_main", "--workers", str(self.workers)],
+            [sys.executable, "-P", "-m", "bench._server_main", "--workers", str(self.workers)],
             cwd=ROOT,
             env=child_env(),
             stdin=subprocess.PIPE,

@@ -16,7 +16,7 @@ _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf
 def import_seconds(module: str) -> float:
     """Seconds `import module` takes in a new interpreter (its start-up not included)."""
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(module=module)],
+        [sys.executable, "-P", "-c", _PROBE.format(module=module)],
         cwd=ROOT,
         env=child_env(),
         capture_output=True,
