@@ -6,19 +6,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# What stops a wait from outside: task cancellation here, Ctrl-C in the sync client.
-INTERRUPTS: tuple[type[BaseException], ...] = (asyncio.CancelledError, KeyboardInterrupt)
+# asyncio is imported where it is used, not at `import flowscale`: a program using only the
+# blocking client never needs it (it costs a tenth of the SDK's import time).
+
+
+def interrupts() -> tuple[type[BaseException], ...]:
+    """What stops a wait from outside: task cancellation here, Ctrl-C in the sync client."""
+    import asyncio
+
+    return (asyncio.CancelledError, KeyboardInterrupt)
 
 
 async def sleep(seconds: float) -> None:
+    import asyncio
+
     await asyncio.sleep(seconds)
 
 
@@ -34,6 +42,8 @@ async def call(callback: Callable[[T], Any] | None, value: T) -> None:
 async def map_bounded(fn: Callable[[T], Awaitable[R]], items: Iterable[T], limit: int) -> list[R]:
     """`fn` over `items`, at most `limit` at once, results in order. The first failure
     cancels the rest and is raised."""
+    import asyncio
+
     semaphore = asyncio.Semaphore(limit)
 
     async def one(item: T) -> R:
@@ -51,9 +61,30 @@ async def map_bounded(fn: Callable[[T], Awaitable[R]], items: Iterable[T], limit
 
 def current_loop() -> object | None:
     """The running event loop (the sync side has none)."""
+    import asyncio
+
     return asyncio.get_running_loop()
 
 
-async def run_sync(fn: Callable[[T], R], arg: T) -> R:
-    """Blocking work (a file write) off the event loop."""
-    return await asyncio.to_thread(fn, arg)
+class ChunkWriter:
+    """Writes a download's chunks to a file off the event loop, in batches of at least
+    `batch` bytes: one thread hop per batch rather than per chunk."""
+
+    def __init__(self, fh: BinaryIO, batch: int = 1 << 20) -> None:
+        self._fh = fh
+        self._batch = batch
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    async def write(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        if self._size >= self._batch:
+            await self.flush()
+
+    async def flush(self) -> None:
+        if self._chunks:
+            chunks, self._chunks, self._size = self._chunks, [], 0
+            import asyncio
+
+            await asyncio.to_thread(self._fh.writelines, chunks)

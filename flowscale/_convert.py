@@ -9,19 +9,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-from flowscale_api.models import (
-    CancelResponse,
-    ExecuteResponse,
-    HealthResponse,
-    OutputResponse,
-    QueueResponse,
-    RunListResponse,
-    RunResponse,
-    WorkflowsResponse,
-)
-from flowscale_api.models import Run as ApiRun
-from flowscale_api.types import Unset
-
 from ._errors import (
     APIStatusError,
     AuthenticationError,
@@ -35,6 +22,7 @@ from ._errors import (
     ValidationError,
 )
 from ._events import output_from_mapping
+from ._operations import api_models, is_unset
 from ._retry import parse_retry_after
 from ._types import (
     ContainerHealth,
@@ -56,7 +44,7 @@ OUTPUT_PATH = "/api/v1/runs/output"
 
 
 def _opt(value: Any) -> Any:
-    return None if isinstance(value, Unset) else value
+    return None if is_unset(value) else value
 
 
 def _opt_str(value: Any) -> str | None:
@@ -103,7 +91,7 @@ def _require_mapping(body: Any) -> Mapping[str, Any]:
 
 
 def health(body: Any) -> list[ContainerHealth]:
-    reply = HealthResponse.from_dict(_require_mapping(body))
+    reply = api_models().HealthResponse.from_dict(_require_mapping(body))
     return [
         ContainerHealth(
             container=_opt_str(item.container) or _opt_str(item.url), status=str(item.status)
@@ -120,7 +108,7 @@ def _entry(raw: Any) -> QueueEntry:
 
 
 def queue(body: Any) -> list[ContainerQueue]:
-    reply = QueueResponse.from_dict(_require_mapping(body))
+    reply = api_models().QueueResponse.from_dict(_require_mapping(body))
     result = []
     for item in reply.data:
         running = _opt(item.queue.queue_running) or []
@@ -147,7 +135,7 @@ def _json_mapping(raw: Any) -> Mapping[str, Any]:
 
 
 def workflows(body: Any) -> list[Workflow]:
-    reply = WorkflowsResponse.from_dict(_require_mapping(body))
+    reply = api_models().WorkflowsResponse.from_dict(_require_mapping(body))
     return [
         Workflow(
             id=str(item.id),
@@ -161,7 +149,7 @@ def workflows(body: Any) -> list[Workflow]:
 
 
 def submitted(body: Any, workflow_id: str) -> SubmittedRun:
-    data = ExecuteResponse.from_dict(_require_mapping(body)).data
+    data = api_models().ExecuteResponse.from_dict(_require_mapping(body)).data
     return SubmittedRun(
         run_id=str(data.run_id),
         workflow_id=_opt_str(data.workflow_id) or workflow_id,
@@ -169,7 +157,8 @@ def submitted(body: Any, workflow_id: str) -> SubmittedRun:
     )
 
 
-def run_from_api(item: ApiRun) -> Run:
+def run_from_api(item: Any) -> Run:
+    """A generated `flowscale_api.models.Run` as the SDK's `Run`."""
     error = _opt(item.error)
     return Run(
         id=str(item.field_id),
@@ -206,11 +195,11 @@ def run_from_api(item: ApiRun) -> Run:
 
 
 def run(body: Any) -> Run:
-    return run_from_api(RunResponse.from_dict(_require_mapping(body)).data)
+    return run_from_api(api_models().RunResponse.from_dict(_require_mapping(body)).data)
 
 
 def run_page(body: Any, page: int) -> RunPage:
-    reply = RunListResponse.from_dict(_require_mapping(body))
+    reply = api_models().RunListResponse.from_dict(_require_mapping(body))
     meta = _opt(reply.meta)
     runs = tuple(run_from_api(r) for r in reply.data.runs)
     if meta is None:
@@ -228,7 +217,7 @@ def run_page(body: Any, page: int) -> RunPage:
 
 
 def output(body: Any, filename: str) -> Output:
-    reply = OutputResponse.from_dict(_require_mapping(body))
+    reply = api_models().OutputResponse.from_dict(_require_mapping(body))
     data = reply.data.to_dict()
     if not data.get("download_url") and data.get("file_content") is None:
         raise ValueError("the output has neither download_url nor file_content")
@@ -236,7 +225,7 @@ def output(body: Any, filename: str) -> Output:
 
 
 def cancelled(body: Any) -> str:
-    return str(CancelResponse.from_dict(_require_mapping(body)).data)
+    return str(api_models().CancelResponse.from_dict(_require_mapping(body)).data)
 
 
 # ---- error replies -------------------------------------------------------------------------

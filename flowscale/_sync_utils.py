@@ -5,12 +5,14 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-INTERRUPTS: tuple[type[BaseException], ...] = (KeyboardInterrupt,)
+
+def interrupts() -> tuple[type[BaseException], ...]:
+    return (KeyboardInterrupt,)
 
 
 def sleep(seconds: float) -> None:
@@ -40,5 +42,15 @@ def current_loop() -> object | None:
     return None
 
 
-def run_sync(fn: Callable[[T], R], arg: T) -> R:
-    return fn(arg)
+class ChunkWriter:
+    """Writes a download's chunks to a file as they come (the async twin batches them to
+    spare thread hops; here that would only hold memory)."""
+
+    def __init__(self, fh: BinaryIO, batch: int = 1 << 20) -> None:
+        self._fh = fh
+
+    def write(self, chunk: bytes) -> None:
+        self._fh.write(chunk)
+
+    def flush(self) -> None:
+        pass

@@ -11,8 +11,6 @@ from typing import Any
 import attrs
 import httpx
 
-from flowscale_api.api.runs import get_run, stream_run_events
-
 from .. import _convert as convert
 from .._async_utils import call, sleep
 from .._convert import safe_url
@@ -26,6 +24,7 @@ from .._errors import (
     ServerError,
 )
 from .._events import KEEPALIVE, Frame, RunEvent, SSEDecoder, StreamCursor
+from .._operations import request_args
 from ._http import AsyncAPI
 
 __all__ = ["AsyncRunEventStream", "EventStreamUnavailableError"]
@@ -68,7 +67,7 @@ class AsyncRunEventStream:
             raise TypeError(f"from_seq must be an int >= 0, not {from_seq!r}")
         self.run_id = run_id
         self.cursor = StreamCursor(run_id, from_seq)
-        self._path = stream_run_events._get_kwargs(run_id)["url"]
+        self._path = request_args("stream_run_events", run_id)["url"]
         # Each (re)connect is one request: the reconnect loop below is the retry policy.
         self._connect_retry = attrs.evolve(api.config.retry, max_retries=0)
         self._api = api
@@ -177,7 +176,7 @@ class AsyncRunEventStream:
 
     async def _run_has_ended(self) -> bool:
         """Whether the run is over: asked when a stream closes before its final event."""
-        kwargs = get_run._get_kwargs(self.run_id)
+        kwargs = request_args("get_run", self.run_id)
         response = await self._api.send(
             "GET", self._api.url(kwargs["url"]), deadline=self._deadline
         )

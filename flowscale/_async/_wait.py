@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .._async_utils import INTERRUPTS, call, sleep
+from .._async_utils import call, interrupts, sleep
 from .._deadline import Deadline
 from .._errors import (
     APIConnectionError,
@@ -75,7 +75,7 @@ class AsyncRunWaiter:
                     await self._confirm_outputs()
             if not tracker.done:
                 await self._poll()
-        except INTERRUPTS:
+        except interrupts():  # evaluated only when something is raised
             if self._cancel_on_interrupt:
                 await self._cancel_quietly()
             raise

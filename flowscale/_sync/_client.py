@@ -12,17 +12,13 @@ from typing import Any, Literal
 import attrs
 import httpx
 
-from flowscale_api.api.comfy import check_health, get_queue, get_workflows
-from flowscale_api.api.runs import cancel_run, execute_workflow, get_output, get_run, get_runs
-from flowscale_api.models import GetRunsSortBy, GetRunsSortOrder
-from flowscale_api.types import UNSET
-
 from .. import _convert as convert
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
 from .._events import RunEvent
 from .._inputs import encode_inputs
+from .._operations import api_models, request_args, unset
 from .._paths import target_path, unique_targets
 from .._sync_utils import call, map_bounded
 from .._tracker import RunTracker
@@ -193,19 +189,19 @@ class Flowscale:
         )
 
     def _get_run(self, run_id: str, deadline: Deadline) -> Run:
-        response = self._call(get_run._get_kwargs(run_id), deadline=deadline)
+        response = self._call(request_args("get_run", run_id), deadline=deadline)
         return convert.parse(response, convert.run)
 
     def _get_output(self, filename: str, deadline: Deadline) -> Output | None:
         response = self._call(
-            get_output._get_kwargs(filename=filename), deadline=deadline, final_statuses=(408,)
+            request_args("get_output", filename=filename), deadline=deadline, final_statuses=(408,)
         )
         if response.status_code == 204:
             return None
         return convert.parse(response, lambda body: convert.output(body, filename))
 
     def _cancel_run(self, run_id: str, deadline: Deadline) -> str:
-        response = self._call(cancel_run._get_kwargs(run_id), deadline=deadline)
+        response = self._call(request_args("cancel_run", run_id), deadline=deadline)
         return convert.parse(response, convert.cancelled)
 
     def _execute(
@@ -219,8 +215,10 @@ class Flowscale:
         if group_id is not None:
             _check_id("group_id", group_id)
         body = encode_inputs(inputs)  # TypeError before any request
-        kwargs = execute_workflow._get_kwargs(
-            workflow_id=workflow_id, group_id=UNSET if group_id is None else group_id
+        kwargs = request_args(
+            "execute_workflow",
+            workflow_id=workflow_id,
+            group_id=unset() if group_id is None else group_id,
         )
         response = self._api.send(
             "POST",
@@ -237,15 +235,15 @@ class Flowscale:
 
     def check_health(self) -> list[ContainerHealth]:
         """Status of each ComfyUI container of the deployment."""
-        return convert.parse(self._call(check_health._get_kwargs()), convert.health)
+        return convert.parse(self._call(request_args("check_health")), convert.health)
 
     def get_queue(self) -> list[ContainerQueue]:
         """Running and pending ComfyUI queue entries of each container."""
-        return convert.parse(self._call(get_queue._get_kwargs()), convert.queue)
+        return convert.parse(self._call(request_args("get_queue")), convert.queue)
 
     def get_workflows(self) -> list[Workflow]:
         """The deployed workflows, with their inputs and outputs decoded."""
-        return convert.parse(self._call(get_workflows._get_kwargs()), convert.workflows)
+        return convert.parse(self._call(request_args("get_workflows")), convert.workflows)
 
     # ---- runs -----------------------------------------------------------------------------
 
@@ -264,12 +262,14 @@ class Flowscale:
         """One page of runs, of one group or of the whole team."""
         if group_id is not None:
             _check_id("group_id", group_id)
+        models = api_models()
         try:
-            by, order = GetRunsSortBy(sort_by), GetRunsSortOrder(sort_order)
+            by, order = models.GetRunsSortBy(sort_by), models.GetRunsSortOrder(sort_order)
         except ValueError:
             raise ValueError(
-                f"sort_by must be one of {[m.value for m in GetRunsSortBy]} and sort_order one "
-                f"of {[m.value for m in GetRunsSortOrder]}, not {sort_by!r}/{sort_order!r}"
+                f"sort_by must be one of {[m.value for m in models.GetRunsSortBy]} and "
+                f"sort_order one of {[m.value for m in models.GetRunsSortOrder]}, "
+                f"not {sort_by!r}/{sort_order!r}"
             ) from None
         for name, value, top in (("page", page, None), ("page_size", page_size, 100)):
             if isinstance(value, bool) or not isinstance(value, int):
@@ -277,8 +277,9 @@ class Flowscale:
             if value < 1 or (top is not None and value > top):
                 limits = f"between 1 and {top}" if top else "at least 1"
                 raise ValueError(f"{name} must be {limits}, not {value}")
-        kwargs = get_runs._get_kwargs(
-            group_id=UNSET if group_id is None else group_id,
+        kwargs = request_args(
+            "get_runs",
+            group_id=unset() if group_id is None else group_id,
             sort_by=by,
             sort_order=order,
             page=page,

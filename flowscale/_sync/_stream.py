@@ -12,8 +12,6 @@ from typing import Any
 import attrs
 import httpx
 
-from flowscale_api.api.runs import get_run, stream_run_events
-
 from .. import _convert as convert
 from .._convert import safe_url
 from .._deadline import NO_DEADLINE, Deadline
@@ -26,6 +24,7 @@ from .._errors import (
     ServerError,
 )
 from .._events import KEEPALIVE, Frame, RunEvent, SSEDecoder, StreamCursor
+from .._operations import request_args
 from .._sync_utils import call, sleep
 from ._http import SyncAPI
 
@@ -69,7 +68,7 @@ class RunEventStream:
             raise TypeError(f"from_seq must be an int >= 0, not {from_seq!r}")
         self.run_id = run_id
         self.cursor = StreamCursor(run_id, from_seq)
-        self._path = stream_run_events._get_kwargs(run_id)["url"]
+        self._path = request_args("stream_run_events", run_id)["url"]
         # Each (re)connect is one request: the reconnect loop below is the retry policy.
         self._connect_retry = attrs.evolve(api.config.retry, max_retries=0)
         self._api = api
@@ -178,7 +177,7 @@ class RunEventStream:
 
     def _run_has_ended(self) -> bool:
         """Whether the run is over: asked when a stream closes before its final event."""
-        kwargs = get_run._get_kwargs(self.run_id)
+        kwargs = request_args("get_run", self.run_id)
         response = self._api.send("GET", self._api.url(kwargs["url"]), deadline=self._deadline)
         return convert.parse(response, convert.run).is_finished
 

@@ -19,7 +19,7 @@ from .._errors import (
     ServerError,
 )
 from .._events import RunEvent
-from .._sync_utils import INTERRUPTS, call, sleep
+from .._sync_utils import call, interrupts, sleep
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import PollRetry, Update
@@ -76,7 +76,7 @@ class RunWaiter:
                     self._confirm_outputs()
             if not tracker.done:
                 self._poll()
-        except INTERRUPTS:
+        except interrupts():  # evaluated only when something is raised
             if self._cancel_on_interrupt:
                 self._cancel_quietly()
             raise
