@@ -23,7 +23,7 @@ from .._errors import (
     RateLimitError,
     ServerError,
 )
-from .._events import KEEPALIVE, Frame, RunEvent, SSEDecoder, StreamCursor
+from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
 from .._operations import request_args
 from .._sync_utils import call, sleep
 from ._http import SyncAPI
@@ -185,26 +185,27 @@ class RunEventStream:
         """The new events of one connection. Raises `_Silent` when only keep-alives came for
         longer than the read timeout, `APITimeoutError` once the deadline passes."""
         decoder = SSEDecoder()
+        accept = self.cursor.accept_frame
         last_news = time.monotonic()
-        for line in response.iter_lines():
+        for chunk in response.iter_bytes():
             if self._deadline.expired():
                 raise APITimeoutError(
                     f"the wait for run {self.run_id} reached its deadline",
                     method="GET",
                     url=safe_url(response.request.url),
                 )
-            item = decoder.feed(line)
-            if item is None:
-                continue
-            if item is KEEPALIVE:
-                if time.monotonic() - last_news > self._read_timeout:
-                    raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
-                continue
-            assert isinstance(item, Frame)
-            event = self.cursor.accept_frame(item)
-            if event is not None:
+            news = False
+            for item in decoder.feed(chunk):
+                if item is KEEPALIVE:
+                    continue
+                event = accept(item)  # type: ignore[arg-type]
+                if event is not None:
+                    news = True
+                    yield event
+            if news:
                 last_news = time.monotonic()
-                yield event
+            elif time.monotonic() - last_news > self._read_timeout:
+                raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
 
     def _follow(self) -> Iterator[RunEvent]:
         failures = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -137,11 +138,60 @@ def test_absurd_numbers_pass_through_as_unknown() -> None:
 
 
 def test_sse_decoder_follows_the_whatwg_rules() -> None:
-    from flowscale._events import KEEPALIVE, Frame, SSEDecoder
+    from flowscale._events import KEEPALIVE, SSEDecoder
 
     decoder = SSEDecoder()
-    lines = ["\ufeffid: 1", "event: status", "data: {", "data: }", "", ": ping", "id: 2", ""]
-    out = [decoder.feed(line) for line in lines]
-    assert out[4] == Frame("status", "{\n}", "1")
-    assert out[5] is KEEPALIVE
-    assert out[7] is None  # no data: nothing is dispatched
+    body = "\ufeffid: 1\r\nevent: status\r\ndata: {\rdata: }\n\n: ping\nid: 2\n\ndata:x\n".encode()
+    out: list[object] = []
+    for i in range(len(body)):  # byte by byte: every split point, CR/LF pairs included
+        out += decoder.feed(body[i : i + 1])
+    assert out == [("status", "{\n}", "1"), KEEPALIVE]  # the id-only block dispatches nothing
+    assert decoder.feed(b"\n") == [("message", "x", "2")]
+
+
+def test_json_with_surrounding_space_and_trailing_garbage() -> None:
+    event = decode_event("log", ' {"seq": 1, "type": "log", "message": "m"} ', None, "r1")
+    assert event.seq == 1
+    import pytest
+
+    with pytest.raises(EventDecodeError):
+        decode_event("log", '{"seq": 1} trailing', None, "r1")
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["status", "log", ""]),
+            st.text(
+                alphabet=st.characters(
+                    blacklist_characters="\r\n\x00", blacklist_categories=["Cs"]
+                ),
+                max_size=30,
+            ),
+        ),
+        max_size=8,
+    ),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_sse_decoder_is_independent_of_chunking(
+    frames: list[tuple[str, str]], cuts: list[int], newline: str
+) -> None:
+    from flowscale._events import KEEPALIVE, SSEDecoder
+
+    text = ""
+    for n, (kind, data) in enumerate(frames, start=1):
+        lines = [f"id: {n}", *([f"event: {kind}"] if kind else []), f"data: {data}", ": ka", ""]
+        text += newline.join(lines) + newline
+    body = text.encode()
+    whole = SSEDecoder().feed(body)
+    decoder = SSEDecoder()
+    pieces: list[object] = []
+    edges = sorted({0, len(body), *(c for c in cuts if c < len(body))})
+    for start, end in itertools.pairwise(edges):
+        pieces += decoder.feed(body[start:end])
+    pieces += decoder.feed(b"")
+    assert pieces == whole
+    assert [f for f in whole if f is not KEEPALIVE] == [
+        (kind or "message", data, str(n)) for n, (kind, data) in enumerate(frames, start=1)
+    ]
