@@ -41,5 +41,11 @@ def unset() -> Any:
     return _module("flowscale_api.types").UNSET
 
 
+_unset_type: type | None = None
+
+
 def is_unset(value: Any) -> bool:
-    return isinstance(value, _module("flowscale_api.types").Unset)
+    global _unset_type
+    if _unset_type is None:
+        _unset_type = _module("flowscale_api.types").Unset
+    return isinstance(value, _unset_type)
