@@ -109,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(settings_for(mode), Path(tmp), verbose=not args.quiet)
         for case in cases:
             results.append(_run_case(case, ctx))
-        meta["caveats"] = ctx.caveats
     meta["seconds"] = time.perf_counter() - started
     meta["load_end"] = _load()
     print(_report.table(results))

@@ -6,18 +6,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._model import Row
 from ._serverproc import ServerProcess
 from ._settings import Settings
-
-NODELAY_CAVEAT = (
-    "The benchmark server works around a LocalServer bug: its sockets do not get TCP_NODELAY, "
-    "so every reply on a kept-alive connection waits ~40 ms for a delayed ACK "
-    "(see bench/_server_main.py, ensure_tcp_nodelay)."
-)
 
 
 @dataclass
@@ -25,7 +19,6 @@ class Context:
     settings: Settings
     workdir: Path
     verbose: bool = True
-    caveats: list[str] = field(default_factory=list)
 
     def log(self, message: str) -> None:
         if self.verbose:
@@ -35,8 +28,6 @@ class Context:
     def server(self, workers: int = 4) -> Iterator[ServerProcess]:
         """A fresh benchmark server process, stopped when the block ends."""
         with ServerProcess(workers=workers) as server:
-            if server.tcp_nodelay_workaround and NODELAY_CAVEAT not in self.caveats:
-                self.caveats.append(NODELAY_CAVEAT)
             yield server
 
 

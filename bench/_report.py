@@ -77,8 +77,6 @@ def markdown(results: list[CaseResult], meta: dict[str, Any]) -> str:
             "",
             f"> SDK under test: the flowscale package in {meta['sdk']}, not this checkout.",
         ]
-    if meta.get("caveats"):
-        head += ["", *(f"> {c}" for c in meta["caveats"])]
     body = ["", table(results), "", "Notes:", "", notes(results), ""]
     return "\n".join(head + body)
 

@@ -35,7 +35,6 @@ class ServerProcess:
         self.base_url = ""
         self.files_url = ""
         self.api_key = ""
-        self.tcp_nodelay_workaround = False
         self._proc: subprocess.Popen[str] | None = None
         self._admin: httpx.Client | None = None
 
@@ -61,7 +60,6 @@ class ServerProcess:
         ready: dict[str, str] = json.loads(line)
         self.base_url, self.files_url = ready["base_url"], ready["files_url"]
         self.api_key = ready["api_key"]
-        self.tcp_nodelay_workaround = bool(ready.get("tcp_nodelay_workaround"))
         self._admin = httpx.Client(
             base_url=self.base_url, headers={"X-API-KEY": self.api_key}, timeout=30.0
         )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from ._compat import Workflow
+from flowscale.server import Workflow
 
 SLEEP: Final = "bench-sleep"  # sleep `seconds` in `steps` progress steps; one text output
 THREE: Final = "bench-three"  # the same, with three outputs (a stamp, an image, a JSON file)
