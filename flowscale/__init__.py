@@ -7,8 +7,8 @@ with Flowscale() as client:          # FLOWSCALE_API_KEY, FLOWSCALE_API_URL
     client.download_outputs(result, "outputs/")
 """
 
-from ._async._client import AsyncFlowscale
-from ._async._stream import AsyncRunEventStream
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -41,8 +41,6 @@ from ._events import (
     UnknownEvent,
 )
 from ._inputs import File
-from ._sync._client import Flowscale
-from ._sync._stream import RunEventStream
 from ._types import (
     ContainerHealth,
     ContainerQueue,
@@ -68,8 +66,38 @@ from ._updates import (
 )
 from ._version import __version__
 
-FlowscaleAPI = Flowscale
-"""The name the vendor's SDKs use for the client."""
+if TYPE_CHECKING:
+    from ._async._client import AsyncFlowscale
+    from ._async._stream import AsyncRunEventStream
+    from ._sync._client import Flowscale
+    from ._sync._stream import RunEventStream
+
+    FlowscaleAPI = Flowscale
+
+# The clients load on first use: `from flowscale import Flowscale` never loads the asyncio
+# twin, and the reverse (each side is a fifth of the SDK's import time).
+_LAZY = {
+    "Flowscale": ("._sync._client", "Flowscale"),
+    "FlowscaleAPI": ("._sync._client", "Flowscale"),  # the name the vendor's SDKs use
+    "RunEventStream": ("._sync._stream", "RunEventStream"),
+    "AsyncFlowscale": ("._async._client", "AsyncFlowscale"),
+    "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'flowscale' has no attribute {name!r}")
+    from importlib import import_module
+
+    module, attribute = _LAZY[name]
+    value = getattr(import_module(module, __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 __all__ = [
     "APIConnectionError",
