@@ -35,7 +35,7 @@ async def call(callback: Callable[[T], Any] | None, value: T) -> None:
     if callback is None:
         return
     result = callback(value)
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):  # most callbacks return None
         await result
 
 

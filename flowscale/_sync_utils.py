@@ -23,7 +23,7 @@ def call(callback: Callable[[T], Any] | None, value: T) -> None:
     if callback is None:
         return
     result = callback(value)
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):  # most callbacks return None
         close = getattr(result, "close", None)
         if close is not None:
             close()  # no "never awaited" warning on top of the error

@@ -83,13 +83,14 @@ class AsyncRunEventStream:
         """Sequence number of the last event passed on (0 before the first)."""
         return self.cursor.last_seq
 
-    def __aiter__(self) -> AsyncRunEventStream:
-        return self
-
-    async def __anext__(self) -> RunEvent:
+    def __aiter__(self) -> AsyncIterator[RunEvent]:
+        # The generator itself: `async for` then resumes one frame per event, not two.
         if self._events is None:
             self._events = self._follow()
-        return await self._events.__anext__()
+        return self._events
+
+    async def __anext__(self) -> RunEvent:
+        return await self.__aiter__().__anext__()
 
     async def __aenter__(self) -> AsyncRunEventStream:
         return self

@@ -84,13 +84,14 @@ class RunEventStream:
         """Sequence number of the last event passed on (0 before the first)."""
         return self.cursor.last_seq
 
-    def __iter__(self) -> RunEventStream:
-        return self
-
-    def __next__(self) -> RunEvent:
+    def __iter__(self) -> Iterator[RunEvent]:
+        # The generator itself: `for` then resumes one frame per event, not two.
         if self._events is None:
             self._events = self._follow()
-        return self._events.__next__()
+        return self._events
+
+    def __next__(self) -> RunEvent:
+        return self.__iter__().__next__()
 
     def __enter__(self) -> RunEventStream:
         return self
