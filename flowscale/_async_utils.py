@@ -68,9 +68,11 @@ def current_loop() -> object | None:
 
 class ChunkWriter:
     """Writes a download's chunks to a file off the event loop, in batches of at least
-    `batch` bytes: one thread hop per batch rather than per chunk."""
+    `batch` bytes: one thread hop per batch rather than per chunk. Each hop costs a few
+    hundred microseconds (thread wake-up, GIL hand-over, loop wake-up): at 1 MiB they took
+    a sixth of the throughput of a 512 MiB download; at 4 MiB, noise (for 4 MiB held)."""
 
-    def __init__(self, fh: BinaryIO, batch: int = 1 << 20) -> None:
+    def __init__(self, fh: BinaryIO, batch: int = 4 << 20) -> None:
         self._fh = fh
         self._batch = batch
         self._chunks: list[bytes] = []

@@ -46,7 +46,7 @@ class ChunkWriter:
     """Writes a download's chunks to a file as they come (the async twin batches them to
     spare thread hops; here that would only hold memory)."""
 
-    def __init__(self, fh: BinaryIO, batch: int = 1 << 20) -> None:
+    def __init__(self, fh: BinaryIO, batch: int = 4 << 20) -> None:
         self._fh = fh
 
     def write(self, chunk: bytes) -> None:
