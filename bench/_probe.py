@@ -102,6 +102,7 @@ def download_buffered(meter: Meter, args: dict[str, Any]) -> None:
 
 
 def download_facade(meter: Meter, args: dict[str, Any]) -> None:
+    """`download_output` of a run's output, looked up with `get_output` during setup."""
     target = Path(args["target"])
     if args["flavour"] == "sync":
         from flowscale import Flowscale
