@@ -105,7 +105,10 @@ class EncodedInputs:
                 if isinstance(part.source, pathlib.Path):
                     payload = stack.enter_context(part.source.open("rb"))
                 elif isinstance(part.source, bytes):
-                    payload = part.source
+                    # A file object, so httpx streams it in 64 KiB pieces: given bytes, its
+                    # multipart encoder holds two more copies (3x the input at peak).
+                    # BytesIO shares the bytes' buffer until written to: no copy here.
+                    payload = io.BytesIO(part.source)
                 else:
                     if part.start is not None:
                         part.source.seek(part.start)

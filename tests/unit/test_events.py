@@ -195,3 +195,17 @@ def test_sse_decoder_is_independent_of_chunking(
     assert [f for f in whole if f is not KEEPALIVE] == [
         (kind or "message", data, str(n)) for n, (kind, data) in enumerate(frames, start=1)
     ]
+
+
+def test_unicode_line_separators_inside_json_do_not_split_events() -> None:
+    # U+2028, U+0085 and friends are legal unescaped in JSON strings; str.splitlines (and so a
+    # text-level line splitter) would cut the event in two. SSE lines end only at CR/LF.
+    from flowscale._events import SSEDecoder
+
+    message = "a\u2028b\u0085c\x1cd"
+    line = json.dumps({"seq": 1, "type": "log", "message": message}, ensure_ascii=False)
+    frames = SSEDecoder().feed(f"id: 1\nevent: log\ndata: {line}\n\n".encode())
+    (frame,) = frames
+    event = StreamCursor("r1").accept_frame(frame)  # type: ignore[arg-type]
+    assert event is not None
+    assert event.data["message"] == message
