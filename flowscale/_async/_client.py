@@ -203,6 +203,28 @@ class AsyncFlowscale:
         response = await self._call(request_args("cancel_run", run_id), deadline=deadline)
         return convert.parse(response, convert.cancelled)
 
+    async def _wait(
+        self,
+        tracker: RunTracker,
+        deadline: Deadline,
+        limit: float | None,
+        interval: float,
+        callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
+        cancel_on: tuple[bool, bool],
+    ) -> RunResult:
+        waiter = AsyncRunWaiter(
+            self,
+            tracker,
+            deadline=deadline,
+            timeout=limit,
+            poll_interval=interval,
+            on_update=callbacks[0],
+            on_event=callbacks[1],
+            cancel_on_timeout=cancel_on[0],
+            cancel_on_interrupt=cancel_on[1],
+        )
+        return await waiter.wait()
+
     async def _execute(
         self,
         workflow_id: str,
@@ -346,18 +368,14 @@ class AsyncFlowscale:
         """
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
-        waiter = AsyncRunWaiter(
-            self,
+        return await self._wait(
             RunTracker(run_id, workflow_id),
-            deadline=Deadline.after(limit),
-            timeout=limit,
-            poll_interval=interval,
-            on_update=on_intermediate_response,
-            on_event=on_event,
-            cancel_on_timeout=cancel_on_timeout,
-            cancel_on_interrupt=cancel_on_interrupt,
+            Deadline.after(limit),
+            limit,
+            interval,
+            (on_intermediate_response, on_event),
+            (cancel_on_timeout, cancel_on_interrupt),
         )
-        return await waiter.wait()
 
     async def execute_workflow_async(
         self,
@@ -393,18 +411,15 @@ class AsyncFlowscale:
         await call(
             on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id)
         )
-        waiter = AsyncRunWaiter(
-            self,
+        # The rest is wait_for_run, under the deadline that the start request began.
+        return await self._wait(
             RunTracker(submitted.run_id, submitted.workflow_id),
-            deadline=deadline,
-            timeout=limit,
-            poll_interval=interval,
-            on_update=on_intermediate_response,
-            on_event=on_event,
-            cancel_on_timeout=cancel_on_timeout,
-            cancel_on_interrupt=cancel_on_interrupt,
+            deadline,
+            limit,
+            interval,
+            (on_intermediate_response, on_event),
+            (cancel_on_timeout, cancel_on_interrupt),
         )
-        return await waiter.wait()
 
     def subscribe_run_events(
         self,

@@ -204,6 +204,28 @@ class Flowscale:
         response = self._call(request_args("cancel_run", run_id), deadline=deadline)
         return convert.parse(response, convert.cancelled)
 
+    def _wait(
+        self,
+        tracker: RunTracker,
+        deadline: Deadline,
+        limit: float | None,
+        interval: float,
+        callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
+        cancel_on: tuple[bool, bool],
+    ) -> RunResult:
+        waiter = RunWaiter(
+            self,
+            tracker,
+            deadline=deadline,
+            timeout=limit,
+            poll_interval=interval,
+            on_update=callbacks[0],
+            on_event=callbacks[1],
+            cancel_on_timeout=cancel_on[0],
+            cancel_on_interrupt=cancel_on[1],
+        )
+        return waiter.wait()
+
     def _execute(
         self,
         workflow_id: str,
@@ -347,18 +369,14 @@ class Flowscale:
         """
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
-        waiter = RunWaiter(
-            self,
+        return self._wait(
             RunTracker(run_id, workflow_id),
-            deadline=Deadline.after(limit),
-            timeout=limit,
-            poll_interval=interval,
-            on_update=on_intermediate_response,
-            on_event=on_event,
-            cancel_on_timeout=cancel_on_timeout,
-            cancel_on_interrupt=cancel_on_interrupt,
+            Deadline.after(limit),
+            limit,
+            interval,
+            (on_intermediate_response, on_event),
+            (cancel_on_timeout, cancel_on_interrupt),
         )
-        return waiter.wait()
 
     def execute_workflow_async(
         self,
@@ -392,18 +410,15 @@ class Flowscale:
                 run_id=None,
             ) from exc
         call(on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id))
-        waiter = RunWaiter(
-            self,
+        # The rest is wait_for_run, under the deadline that the start request began.
+        return self._wait(
             RunTracker(submitted.run_id, submitted.workflow_id),
-            deadline=deadline,
-            timeout=limit,
-            poll_interval=interval,
-            on_update=on_intermediate_response,
-            on_event=on_event,
-            cancel_on_timeout=cancel_on_timeout,
-            cancel_on_interrupt=cancel_on_interrupt,
+            deadline,
+            limit,
+            interval,
+            (on_intermediate_response, on_event),
+            (cancel_on_timeout, cancel_on_interrupt),
         )
-        return waiter.wait()
 
     def subscribe_run_events(
         self,
