@@ -10,6 +10,7 @@ from .get_runs_sort_by import GetRunsSortBy
 from .get_runs_sort_order import GetRunsSortOrder
 from .health_response import HealthResponse
 from .http_validation_error import HTTPValidationError
+from .meta import Meta
 from .output_data import OutputData
 from .output_response import OutputResponse
 from .queue_response import QueueResponse
@@ -20,10 +21,15 @@ from .run_error import RunError
 from .run_event import RunEvent
 from .run_event_common import RunEventCommon
 from .run_event_end import RunEventEnd
+from .run_event_end_type import RunEventEndType
 from .run_event_log import RunEventLog
+from .run_event_log_type import RunEventLogType
 from .run_event_output import RunEventOutput
+from .run_event_output_type import RunEventOutputType
 from .run_event_progress import RunEventProgress
+from .run_event_progress_type import RunEventProgressType
 from .run_event_status import RunEventStatus
+from .run_event_status_type import RunEventStatusType
 from .run_input import RunInput
 from .run_list import RunList
 from .run_list_meta import RunListMeta
@@ -47,6 +53,7 @@ __all__ = (
     "GetRunsSortOrder",
     "HTTPValidationError",
     "HealthResponse",
+    "Meta",
     "OutputData",
     "OutputResponse",
     "QueueResponse",
@@ -57,10 +64,15 @@ __all__ = (
     "RunEvent",
     "RunEventCommon",
     "RunEventEnd",
+    "RunEventEndType",
     "RunEventLog",
+    "RunEventLogType",
     "RunEventOutput",
+    "RunEventOutputType",
     "RunEventProgress",
+    "RunEventProgressType",
     "RunEventStatus",
+    "RunEventStatusType",
     "RunInput",
     "RunList",
     "RunListMeta",

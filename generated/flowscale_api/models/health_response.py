@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.container_health import ContainerHealth
+    from ..models.meta import Meta
 
 
 T = TypeVar("T", bound="HealthResponse")
@@ -22,14 +23,18 @@ class HealthResponse:
         status (str):
         data (list[ContainerHealth]):
         errors (list[str] | None | str | Unset): An error message, a list of them, or null.
+        meta (Meta | None | Unset):
     """
 
     status: str
     data: list[ContainerHealth]
     errors: list[str] | None | str | Unset = UNSET
+    meta: Meta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.meta import Meta
+
         status = self.status
 
         data = []
@@ -46,6 +51,14 @@ class HealthResponse:
         else:
             errors = self.errors
 
+        meta: dict[str, Any] | None | Unset
+        if isinstance(self.meta, Unset):
+            meta = UNSET
+        elif isinstance(self.meta, Meta):
+            meta = self.meta.to_dict()
+        else:
+            meta = self.meta
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -56,12 +69,15 @@ class HealthResponse:
         )
         if errors is not UNSET:
             field_dict["errors"] = errors
+        if meta is not UNSET:
+            field_dict["meta"] = meta
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.container_health import ContainerHealth
+        from ..models.meta import Meta
 
         d = dict(src_dict)
         status = d.pop("status")
@@ -90,10 +106,28 @@ class HealthResponse:
 
         errors = _parse_errors(d.pop("errors", UNSET))
 
+        def _parse_meta(data: object) -> Meta | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                meta_type_0 = Meta.from_dict(data)
+
+                return meta_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Meta | None | Unset, data)
+
+        meta = _parse_meta(d.pop("meta", UNSET))
+
         health_response = cls(
             status=status,
             data=data,
             errors=errors,
+            meta=meta,
         )
 
         health_response.additional_properties = d

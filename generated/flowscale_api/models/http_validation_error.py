@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.validation_error_item import ValidationErrorItem
 
@@ -19,25 +17,25 @@ T = TypeVar("T", bound="HTTPValidationError")
 class HTTPValidationError:
     """
     Attributes:
-        detail (list[ValidationErrorItem] | Unset):
+        detail (list[ValidationErrorItem]):
     """
 
-    detail: list[ValidationErrorItem] | Unset = UNSET
+    detail: list[ValidationErrorItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        detail: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.detail, Unset):
-            detail = []
-            for detail_item_data in self.detail:
-                detail_item = detail_item_data.to_dict()
-                detail.append(detail_item)
+        detail = []
+        for detail_item_data in self.detail:
+            detail_item = detail_item_data.to_dict()
+            detail.append(detail_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if detail is not UNSET:
-            field_dict["detail"] = detail
+        field_dict.update(
+            {
+                "detail": detail,
+            }
+        )
 
         return field_dict
 
@@ -46,14 +44,12 @@ class HTTPValidationError:
         from ..models.validation_error_item import ValidationErrorItem
 
         d = dict(src_dict)
-        _detail = d.pop("detail", UNSET)
-        detail: list[ValidationErrorItem] | Unset = UNSET
-        if _detail is not UNSET:
-            detail = []
-            for detail_item_data in _detail:
-                detail_item = ValidationErrorItem.from_dict(detail_item_data)
+        detail = []
+        _detail = d.pop("detail")
+        for detail_item_data in _detail:
+            detail_item = ValidationErrorItem.from_dict(detail_item_data)
 
-                detail.append(detail_item)
+            detail.append(detail_item)
 
         http_validation_error = cls(
             detail=detail,

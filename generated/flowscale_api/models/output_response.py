@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.meta import Meta
     from ..models.output_data import OutputData
 
 
@@ -22,14 +23,18 @@ class OutputResponse:
         status (str): "success"; older servers may say "in_progress", "error" or "failed".
         data (OutputData):
         errors (list[str] | None | str | Unset): An error message, a list of them, or null.
+        meta (Meta | None | Unset):
     """
 
     status: str
     data: OutputData
     errors: list[str] | None | str | Unset = UNSET
+    meta: Meta | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.meta import Meta
+
         status = self.status
 
         data = self.data.to_dict()
@@ -43,6 +48,14 @@ class OutputResponse:
         else:
             errors = self.errors
 
+        meta: dict[str, Any] | None | Unset
+        if isinstance(self.meta, Unset):
+            meta = UNSET
+        elif isinstance(self.meta, Meta):
+            meta = self.meta.to_dict()
+        else:
+            meta = self.meta
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -53,11 +66,14 @@ class OutputResponse:
         )
         if errors is not UNSET:
             field_dict["errors"] = errors
+        if meta is not UNSET:
+            field_dict["meta"] = meta
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.meta import Meta
         from ..models.output_data import OutputData
 
         d = dict(src_dict)
@@ -82,10 +98,28 @@ class OutputResponse:
 
         errors = _parse_errors(d.pop("errors", UNSET))
 
+        def _parse_meta(data: object) -> Meta | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                meta_type_0 = Meta.from_dict(data)
+
+                return meta_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Meta | None | Unset, data)
+
+        meta = _parse_meta(d.pop("meta", UNSET))
+
         output_response = cls(
             status=status,
             data=data,
             errors=errors,
+            meta=meta,
         )
 
         output_response.additional_properties = d

@@ -12,13 +12,15 @@ T = TypeVar("T", bound="RunEvent")
 
 @_attrs_define
 class RunEvent:
-    """Any event, including types this spec does not know yet.
+    """Any event, including types this spec does not know yet; every event type below is a
+    RunEvent with a fixed `type`. (A one-value `enum`, not `const`: openapi-python-client
+    cannot merge a `const` into the inherited open `type` string.)
 
-    Attributes:
-        seq (int): Equal to the frame's id.
-        run_id (str):
-        timestamp (datetime.datetime):
-        type_ (str): Equal to the frame's event name; open set.
+        Attributes:
+            seq (int): Equal to the frame's id.
+            run_id (str):
+            timestamp (datetime.datetime):
+            type_ (str): Equal to the frame's event name; open set.
     """
 
     seq: int

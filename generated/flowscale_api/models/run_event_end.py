@@ -2,16 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..models.run_event_end_type import RunEventEndType
 
 T = TypeVar("T", bound="RunEventEnd")
 
@@ -24,14 +20,14 @@ class RunEventEnd:
         seq (int): Equal to the frame's id.
         run_id (str):
         timestamp (datetime.datetime):
-        type_ (Literal['end']):
+        type_ (RunEventEndType): Always `end`.
         status (str): The run's final status.
     """
 
     seq: int
     run_id: str
     timestamp: datetime.datetime
-    type_: Literal["end"]
+    type_: RunEventEndType
     status: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -42,7 +38,7 @@ class RunEventEnd:
 
         timestamp = self.timestamp.isoformat()
 
-        type_ = self.type_
+        type_ = self.type_.value
 
         status = self.status
 
@@ -69,9 +65,7 @@ class RunEventEnd:
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
 
-        type_ = cast(Literal["end"], d.pop("type"))
-        if type_ != "end":
-            raise ValueError(f"type must match const 'end', got '{type_}'")
+        type_ = RunEventEndType(d.pop("type"))
 
         status = d.pop("status")
 

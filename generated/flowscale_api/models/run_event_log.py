@@ -2,17 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.run_event_log_type import RunEventLogType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RunEventLog")
@@ -25,7 +20,7 @@ class RunEventLog:
         seq (int): Equal to the frame's id.
         run_id (str):
         timestamp (datetime.datetime):
-        type_ (Literal['log']):
+        type_ (RunEventLogType): Always `log`.
         message (str):
         level (str | Unset): debug, info, warning, error
         node_id (None | str | Unset):
@@ -34,7 +29,7 @@ class RunEventLog:
     seq: int
     run_id: str
     timestamp: datetime.datetime
-    type_: Literal["log"]
+    type_: RunEventLogType
     message: str
     level: str | Unset = UNSET
     node_id: None | str | Unset = UNSET
@@ -47,7 +42,7 @@ class RunEventLog:
 
         timestamp = self.timestamp.isoformat()
 
-        type_ = self.type_
+        type_ = self.type_.value
 
         message = self.message
 
@@ -86,9 +81,7 @@ class RunEventLog:
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
 
-        type_ = cast(Literal["log"], d.pop("type"))
-        if type_ != "log":
-            raise ValueError(f"type must match const 'log', got '{type_}'")
+        type_ = RunEventLogType(d.pop("type"))
 
         message = d.pop("message")
 

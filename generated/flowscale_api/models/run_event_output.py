@@ -2,17 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.run_event_output_type import RunEventOutputType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RunEventOutput")
@@ -25,8 +20,8 @@ class RunEventOutput:
         seq (int): Equal to the frame's id.
         run_id (str):
         timestamp (datetime.datetime):
-        filename (str):
-        type_ (Literal['output']):
+        type_ (RunEventOutputType): Always `output`.
+        filename (str): The output's file name.
         download_url (None | str | Unset):
         file_content (None | str | Unset):
         generation_status (str | Unset): success, in_progress, failed, ...; open string.
@@ -37,8 +32,8 @@ class RunEventOutput:
     seq: int
     run_id: str
     timestamp: datetime.datetime
+    type_: RunEventOutputType
     filename: str
-    type_: Literal["output"]
     download_url: None | str | Unset = UNSET
     file_content: None | str | Unset = UNSET
     generation_status: str | Unset = UNSET
@@ -53,9 +48,9 @@ class RunEventOutput:
 
         timestamp = self.timestamp.isoformat()
 
-        filename = self.filename
+        type_ = self.type_.value
 
-        type_ = self.type_
+        filename = self.filename
 
         download_url: None | str | Unset
         if isinstance(self.download_url, Unset):
@@ -90,8 +85,8 @@ class RunEventOutput:
                 "seq": seq,
                 "run_id": run_id,
                 "timestamp": timestamp,
-                "filename": filename,
                 "type": type_,
+                "filename": filename,
             }
         )
         if download_url is not UNSET:
@@ -116,11 +111,9 @@ class RunEventOutput:
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
 
-        filename = d.pop("filename")
+        type_ = RunEventOutputType(d.pop("type"))
 
-        type_ = cast(Literal["output"], d.pop("type"))
-        if type_ != "output":
-            raise ValueError(f"type must match const 'output', got '{type_}'")
+        filename = d.pop("filename")
 
         def _parse_download_url(data: object) -> None | str | Unset:
             if data is None:
@@ -164,8 +157,8 @@ class RunEventOutput:
             seq=seq,
             run_id=run_id,
             timestamp=timestamp,
-            filename=filename,
             type_=type_,
+            filename=filename,
             download_url=download_url,
             file_content=file_content,
             generation_status=generation_status,

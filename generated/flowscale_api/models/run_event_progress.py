@@ -2,17 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.run_event_progress_type import RunEventProgressType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RunEventProgress")
@@ -25,7 +20,7 @@ class RunEventProgress:
         seq (int): Equal to the frame's id.
         run_id (str):
         timestamp (datetime.datetime):
-        type_ (Literal['progress']):
+        type_ (RunEventProgressType): Always `progress`.
         node_id (str):
         value (float):
         max_ (float):
@@ -35,7 +30,7 @@ class RunEventProgress:
     seq: int
     run_id: str
     timestamp: datetime.datetime
-    type_: Literal["progress"]
+    type_: RunEventProgressType
     node_id: str
     value: float
     max_: float
@@ -49,7 +44,7 @@ class RunEventProgress:
 
         timestamp = self.timestamp.isoformat()
 
-        type_ = self.type_
+        type_ = self.type_.value
 
         node_id = self.node_id
 
@@ -90,9 +85,7 @@ class RunEventProgress:
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
 
-        type_ = cast(Literal["progress"], d.pop("type"))
-        if type_ != "progress":
-            raise ValueError(f"type must match const 'progress', got '{type_}'")
+        type_ = RunEventProgressType(d.pop("type"))
 
         node_id = d.pop("node_id")
 

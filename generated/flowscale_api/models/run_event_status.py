@@ -2,18 +2,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Literal,
-    Self,
-    TypeVar,
-    cast,
-)
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.run_event_status_type import RunEventStatusType
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -30,7 +24,7 @@ class RunEventStatus:
         seq (int): Equal to the frame's id.
         run_id (str):
         timestamp (datetime.datetime):
-        type_ (Literal['status']):
+        type_ (RunEventStatusType): Always `status`.
         status (str): queued, running, completed, failed, cancelled, ...
         queue_position (int | None | Unset): 0-based position among waiting runs while queued.
         error (None | RunError | Unset):
@@ -39,7 +33,7 @@ class RunEventStatus:
     seq: int
     run_id: str
     timestamp: datetime.datetime
-    type_: Literal["status"]
+    type_: RunEventStatusType
     status: str
     queue_position: int | None | Unset = UNSET
     error: None | RunError | Unset = UNSET
@@ -54,7 +48,7 @@ class RunEventStatus:
 
         timestamp = self.timestamp.isoformat()
 
-        type_ = self.type_
+        type_ = self.type_.value
 
         status = self.status
 
@@ -101,9 +95,7 @@ class RunEventStatus:
 
         timestamp = datetime.datetime.fromisoformat(d.pop("timestamp"))
 
-        type_ = cast(Literal["status"], d.pop("type"))
-        if type_ != "status":
-            raise ValueError(f"type must match const 'status', got '{type_}'")
+        type_ = RunEventStatusType(d.pop("type"))
 
         status = d.pop("status")
 

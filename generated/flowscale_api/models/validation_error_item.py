@@ -6,6 +6,8 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ValidationErrorItem")
 
 
@@ -13,14 +15,16 @@ T = TypeVar("T", bound="ValidationErrorItem")
 class ValidationErrorItem:
     """
     Attributes:
-        loc (list[int | str]):
-        msg (str):
-        type_ (str):
+        loc (list[int | str]): Where the problem is, e.g. `[query, page]` or `[body, text_51536]`.
+        msg (str): What is wrong, for people.
+        type_ (str): The kind of problem, e.g. `missing`; open string.
+        input_ (Any | Unset): The value that was rejected (null when it was missing).
     """
 
     loc: list[int | str]
     msg: str
     type_: str
+    input_: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,6 +38,8 @@ class ValidationErrorItem:
 
         type_ = self.type_
 
+        input_ = self.input_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -43,6 +49,8 @@ class ValidationErrorItem:
                 "type": type_,
             }
         )
+        if input_ is not UNSET:
+            field_dict["input"] = input_
 
         return field_dict
 
@@ -64,10 +72,13 @@ class ValidationErrorItem:
 
         type_ = d.pop("type")
 
+        input_ = d.pop("input", UNSET)
+
         validation_error_item = cls(
             loc=loc,
             msg=msg,
             type_=type_,
+            input_=input_,
         )
 
         validation_error_item.additional_properties = d

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from io import BytesIO
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,19 +15,22 @@ T = TypeVar("T", bound="WorkflowInputsMultipart")
 
 @_attrs_define
 class WorkflowInputsMultipart:
-    """The workflow's input fields. Every part is sent as a binary part: text values as parts
-    without a file name (servers read them as plain fields), files with a file name and a
-    content type.
+    """The workflow's input fields: a text value (numbers and booleans as text) is a plain
+    field, a file is a file part with a file name and a content type.
 
     """
 
-    additional_properties: dict[str, File] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, File | str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
-            field_dict[prop_name] = prop.to_tuple()
+            if isinstance(prop, File):
+                field_dict[prop_name] = prop.to_tuple()
+
+            else:
+                field_dict[prop_name] = prop
 
         return field_dict
 
@@ -35,7 +38,10 @@ class WorkflowInputsMultipart:
         files: types.RequestFiles = []
 
         for prop_name, prop in self.additional_properties.items():
-            files.append((prop_name, prop.to_tuple()))
+            if isinstance(prop, File):
+                files.append((prop_name, prop.to_tuple()))
+            else:
+                files.append((prop_name, (None, str(prop).encode(), "text/plain")))
 
         return files
 
@@ -46,7 +52,19 @@ class WorkflowInputsMultipart:
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
-            additional_property = File(payload=BytesIO(prop_dict))
+
+            def _parse_additional_property(data: object) -> File | str:
+                try:
+                    if not isinstance(data, bytes):
+                        raise TypeError()
+                    additional_property_type_0 = File(payload=BytesIO(data))
+
+                    return additional_property_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(File | str, data)
+
+            additional_property = _parse_additional_property(prop_dict)
 
             additional_properties[prop_name] = additional_property
 
@@ -57,10 +75,10 @@ class WorkflowInputsMultipart:
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> File:
+    def __getitem__(self, key: str) -> File | str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: File) -> None:
+    def __setitem__(self, key: str, value: File | str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

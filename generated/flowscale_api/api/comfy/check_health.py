@@ -66,6 +66,9 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | HealthResponse]:
     """Health of each ComfyUI container
 
+     One entry per ComfyUI container of the deployment with its state (`idle`, `running`,
+    `stopped`, ...; an open set). Cheap: suitable as a readiness probe.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -89,6 +92,9 @@ def sync(
 ) -> ErrorEnvelope | HealthResponse | None:
     """Health of each ComfyUI container
 
+     One entry per ComfyUI container of the deployment with its state (`idle`, `running`,
+    `stopped`, ...; an open set). Cheap: suitable as a readiness probe.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -107,6 +113,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[ErrorEnvelope | HealthResponse]:
     """Health of each ComfyUI container
+
+     One entry per ComfyUI container of the deployment with its state (`idle`, `running`,
+    `stopped`, ...; an open set). Cheap: suitable as a readiness probe.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,6 +137,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> ErrorEnvelope | HealthResponse | None:
     """Health of each ComfyUI container
+
+     One entry per ComfyUI container of the deployment with its state (`idle`, `running`,
+    `stopped`, ...; an open set). Cheap: suitable as a readiness probe.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

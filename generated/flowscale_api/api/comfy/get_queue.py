@@ -66,6 +66,9 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | QueueResponse]:
     """ComfyUI queue of each container
 
+     The running and pending prompts of each container, as ComfyUI's own `/queue` reports
+    them. Runs of this API appear here once a container has picked them up.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -89,6 +92,9 @@ def sync(
 ) -> ErrorEnvelope | QueueResponse | None:
     """ComfyUI queue of each container
 
+     The running and pending prompts of each container, as ComfyUI's own `/queue` reports
+    them. Runs of this API appear here once a container has picked them up.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -107,6 +113,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[ErrorEnvelope | QueueResponse]:
     """ComfyUI queue of each container
+
+     The running and pending prompts of each container, as ComfyUI's own `/queue` reports
+    them. Runs of this API appear here once a container has picked them up.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,6 +137,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> ErrorEnvelope | QueueResponse | None:
     """ComfyUI queue of each container
+
+     The running and pending prompts of each container, as ComfyUI's own `/queue` reports
+    them. Runs of this API appear here once a container has picked them up.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -66,6 +66,10 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | WorkflowsResponse]:
     """Workflows deployed on the cluster
 
+     Every workflow the deployment can run, with the names and kinds of its inputs and
+    outputs: the field names to send to `execute_workflow` and the output names to ask
+    `get_output` for.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -89,6 +93,10 @@ def sync(
 ) -> ErrorEnvelope | WorkflowsResponse | None:
     """Workflows deployed on the cluster
 
+     Every workflow the deployment can run, with the names and kinds of its inputs and
+    outputs: the field names to send to `execute_workflow` and the output names to ask
+    `get_output` for.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -107,6 +115,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[ErrorEnvelope | WorkflowsResponse]:
     """Workflows deployed on the cluster
+
+     Every workflow the deployment can run, with the names and kinds of its inputs and
+    outputs: the field names to send to `execute_workflow` and the output names to ask
+    `get_output` for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,6 +140,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> ErrorEnvelope | WorkflowsResponse | None:
     """Workflows deployed on the cluster
+
+     Every workflow the deployment can run, with the names and kinds of its inputs and
+    outputs: the field names to send to `execute_workflow` and the output names to ask
+    `get_output` for.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -120,10 +120,9 @@ def sync_detailed(
     Args:
         workflow_id (str):
         group_id (str | Unset):
-        body (WorkflowInputsMultipart): The workflow's input fields. Every part is sent as a
-            binary part: text values as parts
-            without a file name (servers read them as plain fields), files with a file name and a
-            content type.
+        body (WorkflowInputsMultipart): The workflow's input fields: a text value (numbers and
+            booleans as text) is a plain
+            field, a file is a file part with a file name and a content type.
         body (WorkflowInputsForm): The workflow's text inputs, urlencoded. Cannot carry files.
 
     Raises:
@@ -165,10 +164,9 @@ def sync(
     Args:
         workflow_id (str):
         group_id (str | Unset):
-        body (WorkflowInputsMultipart): The workflow's input fields. Every part is sent as a
-            binary part: text values as parts
-            without a file name (servers read them as plain fields), files with a file name and a
-            content type.
+        body (WorkflowInputsMultipart): The workflow's input fields: a text value (numbers and
+            booleans as text) is a plain
+            field, a file is a file part with a file name and a content type.
         body (WorkflowInputsForm): The workflow's text inputs, urlencoded. Cannot carry files.
 
     Raises:
@@ -205,10 +203,9 @@ async def asyncio_detailed(
     Args:
         workflow_id (str):
         group_id (str | Unset):
-        body (WorkflowInputsMultipart): The workflow's input fields. Every part is sent as a
-            binary part: text values as parts
-            without a file name (servers read them as plain fields), files with a file name and a
-            content type.
+        body (WorkflowInputsMultipart): The workflow's input fields: a text value (numbers and
+            booleans as text) is a plain
+            field, a file is a file part with a file name and a content type.
         body (WorkflowInputsForm): The workflow's text inputs, urlencoded. Cannot carry files.
 
     Raises:
@@ -248,10 +245,9 @@ async def asyncio(
     Args:
         workflow_id (str):
         group_id (str | Unset):
-        body (WorkflowInputsMultipart): The workflow's input fields. Every part is sent as a
-            binary part: text values as parts
-            without a file name (servers read them as plain fields), files with a file name and a
-            content type.
+        body (WorkflowInputsMultipart): The workflow's input fields: a text value (numbers and
+            booleans as text) is a plain
+            field, a file is a file part with a file name and a content type.
         body (WorkflowInputsForm): The workflow's text inputs, urlencoded. Cannot carry files.
 
     Raises:

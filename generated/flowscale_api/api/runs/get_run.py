@@ -83,6 +83,9 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | HTTPValidationError | RunResponse]:
     """One run
 
+     A run's status, inputs, outputs (with their URLs once produced), timestamps and, when
+    it failed, why. Poll it, or follow `stream_run_events`, to learn when a run ends.
+
     Args:
         run_id (str):
 
@@ -112,6 +115,9 @@ def sync(
 ) -> ErrorEnvelope | HTTPValidationError | RunResponse | None:
     """One run
 
+     A run's status, inputs, outputs (with their URLs once produced), timestamps and, when
+    it failed, why. Poll it, or follow `stream_run_events`, to learn when a run ends.
+
     Args:
         run_id (str):
 
@@ -135,6 +141,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[ErrorEnvelope | HTTPValidationError | RunResponse]:
     """One run
+
+     A run's status, inputs, outputs (with their URLs once produced), timestamps and, when
+    it failed, why. Poll it, or follow `stream_run_events`, to learn when a run ends.
 
     Args:
         run_id (str):
@@ -162,6 +171,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> ErrorEnvelope | HTTPValidationError | RunResponse | None:
     """One run
+
+     A run's status, inputs, outputs (with their URLs once produced), timestamps and, when
+    it failed, why. Poll it, or follow `stream_run_events`, to learn when a run ends.
 
     Args:
         run_id (str):

@@ -109,6 +109,10 @@ def sync_detailed(
 ) -> Response[ErrorEnvelope | HTTPValidationError | RunListResponse]:
     """List runs, newest first by default
 
+     One page of the team's runs, optionally only those of one `group_id`. `meta` says how
+    many runs and pages there are; older servers send `group_id` and `count` in `data`
+    instead.
+
     Args:
         group_id (str | Unset):
         sort_by (GetRunsSortBy | Unset):  Default: GetRunsSortBy.CREATED_AT.
@@ -150,6 +154,10 @@ def sync(
 ) -> ErrorEnvelope | HTTPValidationError | RunListResponse | None:
     """List runs, newest first by default
 
+     One page of the team's runs, optionally only those of one `group_id`. `meta` says how
+    many runs and pages there are; older servers send `group_id` and `count` in `data`
+    instead.
+
     Args:
         group_id (str | Unset):
         sort_by (GetRunsSortBy | Unset):  Default: GetRunsSortBy.CREATED_AT.
@@ -185,6 +193,10 @@ async def asyncio_detailed(
     page_size: int | Unset = 10,
 ) -> Response[ErrorEnvelope | HTTPValidationError | RunListResponse]:
     """List runs, newest first by default
+
+     One page of the team's runs, optionally only those of one `group_id`. `meta` says how
+    many runs and pages there are; older servers send `group_id` and `count` in `data`
+    instead.
 
     Args:
         group_id (str | Unset):
@@ -224,6 +236,10 @@ async def asyncio(
     page_size: int | Unset = 10,
 ) -> ErrorEnvelope | HTTPValidationError | RunListResponse | None:
     """List runs, newest first by default
+
+     One page of the team's runs, optionally only those of one `group_id`. `meta` says how
+    many runs and pages there are; older servers send `group_id` and `count` in `data`
+    instead.
 
     Args:
         group_id (str | Unset):

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,6 +8,11 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_envelope import ErrorEnvelope
 from ...models.http_validation_error import HTTPValidationError
+from ...models.run_event_end import RunEventEnd
+from ...models.run_event_log import RunEventLog
+from ...models.run_event_output import RunEventOutput
+from ...models.run_event_progress import RunEventProgress
+from ...models.run_event_status import RunEventStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -41,9 +46,66 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ErrorEnvelope | HTTPValidationError | str | None:
+) -> (
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+    | None
+):
     if response.status_code == 200:
-        response_200 = response.text
+
+        def _parse_response_200(
+            data: object,
+        ) -> RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_run_event_data_type_0 = RunEventStatus.from_dict(data)
+
+                return componentsschemas_run_event_data_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_run_event_data_type_1 = RunEventProgress.from_dict(data)
+
+                return componentsschemas_run_event_data_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_run_event_data_type_2 = RunEventOutput.from_dict(data)
+
+                return componentsschemas_run_event_data_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_run_event_data_type_3 = RunEventLog.from_dict(data)
+
+                return componentsschemas_run_event_data_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_run_event_data_type_4 = RunEventEnd.from_dict(data)
+
+                return componentsschemas_run_event_data_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str, data)
+
+        response_200 = _parse_response_200(response.text)
+
         return response_200
 
     if response.status_code == 401:
@@ -79,7 +141,16 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ErrorEnvelope | HTTPValidationError | str]:
+) -> Response[
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +165,16 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     from_seq: int | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
-) -> Response[ErrorEnvelope | HTTPValidationError | str]:
+) -> Response[
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+]:
     """The run's events as a server-sent event stream
 
      The JS SDK 2.x documents this stream but not its wire format; this is the format this
@@ -130,7 +210,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorEnvelope | HTTPValidationError | str]
+        Response[ErrorEnvelope | HTTPValidationError | RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str]
     """
 
     kwargs = _get_kwargs(
@@ -152,7 +232,17 @@ def sync(
     client: AuthenticatedClient | Client,
     from_seq: int | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
-) -> ErrorEnvelope | HTTPValidationError | str | None:
+) -> (
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+    | None
+):
     """The run's events as a server-sent event stream
 
      The JS SDK 2.x documents this stream but not its wire format; this is the format this
@@ -188,7 +278,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorEnvelope | HTTPValidationError | str
+        ErrorEnvelope | HTTPValidationError | RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str
     """
 
     return sync_detailed(
@@ -205,7 +295,16 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     from_seq: int | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
-) -> Response[ErrorEnvelope | HTTPValidationError | str]:
+) -> Response[
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+]:
     """The run's events as a server-sent event stream
 
      The JS SDK 2.x documents this stream but not its wire format; this is the format this
@@ -241,7 +340,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorEnvelope | HTTPValidationError | str]
+        Response[ErrorEnvelope | HTTPValidationError | RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str]
     """
 
     kwargs = _get_kwargs(
@@ -261,7 +360,17 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     from_seq: int | Unset = UNSET,
     last_event_id: str | Unset = UNSET,
-) -> ErrorEnvelope | HTTPValidationError | str | None:
+) -> (
+    ErrorEnvelope
+    | HTTPValidationError
+    | RunEventEnd
+    | RunEventLog
+    | RunEventOutput
+    | RunEventProgress
+    | RunEventStatus
+    | str
+    | None
+):
     """The run's events as a server-sent event stream
 
      The JS SDK 2.x documents this stream but not its wire format; this is the format this
@@ -297,7 +406,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorEnvelope | HTTPValidationError | str
+        ErrorEnvelope | HTTPValidationError | RunEventEnd | RunEventLog | RunEventOutput | RunEventProgress | RunEventStatus | str
     """
 
     return (
