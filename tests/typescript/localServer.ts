@@ -1,0 +1,43 @@
+// `flowscale serve` on a free loopback port (port 0: the OS picks it, the server prints it).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const API_KEY = 'ts-test-key-not-secret';
+const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
+
+export type LocalServer = { baseUrl: string; stop: () => Promise<void> };
+
+export async function startLocalServer(): Promise<LocalServer> {
+  const python = process.env.FLOWSCALE_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
+  const child: ChildProcess = spawn(
+    python,
+    ['-m', 'flowscale.cli', 'serve', '--port', '0', '--api-key', API_KEY, '--step-delay', '0.02'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
+  };
+  const stdout = child.stdout;
+  if (stdout === null) throw new Error('no stdout from flowscale serve');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000); // a server that never starts
+  let baseUrl: string | undefined;
+  try {
+    for await (const line of createInterface({ input: stdout })) {
+      baseUrl = /^Flowscale local server: (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      if (baseUrl !== undefined) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  if (baseUrl === undefined) {
+    await stop();
+    throw new Error('flowscale serve exited before printing its URL');
+  }
+  stdout.resume(); // keep draining: the server must never block on a full pipe
+  return { baseUrl, stop };
+}
