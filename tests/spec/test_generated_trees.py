@@ -60,3 +60,28 @@ def test_unasync_check_sees_a_stale_sync_twin(tmp_path: Path) -> None:
     result = check(project, "unasync")
     assert result.returncode == 1
     assert "_http.py" in result.stderr
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(
+    not (ROOT / "node_modules" / "openapi-typescript").is_dir() or shutil.which("node") is None,
+    reason="needs the Node tools: npm ci (scripts/test runs it)",
+)
+def test_regenerate_check_sees_typescript_drift(tmp_path: Path) -> None:
+    project = copy_project(tmp_path, "openapi", "generated", "scripts/regenerate")
+    (project / "node_modules").symlink_to(ROOT / "node_modules")
+    assert check(project, "regenerate").returncode == 0
+    types = project / "generated" / "typescript" / "flowscale.ts"
+    types.write_text(types.read_text().replace("Blob | string", "string"))
+    (project / "generated" / "typescript" / "stray.ts").write_text("")
+    result = check(project, "regenerate")
+    assert result.returncode == 1
+    assert "differs: typescript/flowscale.ts" in result.stderr
+    assert "only in generated/: typescript/stray.ts" in result.stderr
+
+
+def test_regenerate_check_without_node_tools_checks_python_and_says_so(tmp_path: Path) -> None:
+    project = copy_project(tmp_path, "openapi", "generated", "scripts/regenerate")
+    result = check(project, "regenerate")
+    assert result.returncode == 0
+    assert "generated/typescript NOT checked" in result.stderr
