@@ -80,6 +80,7 @@ def test_regenerate_check_sees_typescript_drift(tmp_path: Path) -> None:
     assert "only in generated/: typescript/stray.ts" in result.stderr
 
 
+@pytest.mark.timeout(300)
 def test_regenerate_check_without_node_tools_checks_python_and_says_so(tmp_path: Path) -> None:
     project = copy_project(tmp_path, "openapi", "generated", "scripts/regenerate")
     result = check(project, "regenerate")
