@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const API_KEY = 'ts-test-key-not-secret';
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
+/** The repository: tests run compiled in node_modules/.cache/flowscale-ts-tests/tests/typescript. */
+export const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 
 export type LocalServer = { baseUrl: string; stop: () => Promise<void> };
 
