@@ -209,6 +209,7 @@ describe('runs', () => {
     assert.equal(data.meta?.page_size, 2);
   });
 
+  // A run takes 8 sampler steps of 50 ms (see localServer.ts): the cancel lands well inside.
   test('cancel_run: a queued or running run is cancelled', async () => {
     const runId = await startTextToImage('cancel me');
     const { data, error } = await client.POST('/api/v1/runs/{run_id}/cancel', {

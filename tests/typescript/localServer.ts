@@ -14,13 +14,21 @@ export async function startLocalServer(): Promise<LocalServer> {
   const python = process.env.FLOWSCALE_PYTHON ?? path.join(ROOT, '.venv', 'bin', 'python');
   const child: ChildProcess = spawn(
     python,
-    ['-m', 'flowscale.cli', 'serve', '--port', '0', '--api-key', API_KEY, '--step-delay', '0.02'],
+    ['-m', 'flowscale.cli', 'serve', '--port', '0', '--api-key', API_KEY, '--step-delay', '0.05'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const killOnExit = (): void => {
+    child.kill('SIGKILL'); // the test process ends without stop(): leave no server behind
+  };
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
       child.kill('SIGINT');
-      await once(child, 'exit');
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
     }
   };
   const stdout = child.stdout;
