@@ -11,6 +11,7 @@ import attrs
 import httpx
 
 from ._errors import ConfigurationError
+from ._logs import register_secrets
 from ._retry import RetryPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "ClientConfig"]
@@ -122,6 +123,7 @@ class ClientConfig:
             max_retries = DEFAULT_MAX_RETRIES
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise TypeError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        register_secrets(api_key)  # blanked in FLOWSCALE_LOG output
         return cls(
             base_url=_normalise_base_url(base_url),
             api_key=api_key,
@@ -163,4 +165,5 @@ def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
         if any(c in name + value for c in "\r\n"):
             raise ValueError(f"custom header {name!r} contains a line break")
         checked[name] = value
+    register_secrets(*checked.values())  # header values are often tokens: blanked in logs
     return checked
