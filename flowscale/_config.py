@@ -86,6 +86,14 @@ class ClientConfig:
         custom_headers: Mapping[str, str] | None,
         allow_dangerously_expose_api_key: bool,
     ) -> ClientConfig:
+        """Check the client's arguments and fill the unset ones from the environment.
+
+        Raises:
+            ConfigurationError: No key (outside proxy mode), no base URL, a key in proxy mode,
+                or a key in a browser Python without `allow_dangerously_expose_api_key`.
+            TypeError: An argument of the wrong type.
+            ValueError: A header containing a line break.
+        """
         if api_key is None and not proxy_mode:
             api_key = os.environ.get(API_KEY_ENV) or None
         if base_url is None:
@@ -141,6 +149,7 @@ class ClientConfig:
         return headers
 
     def is_api_origin(self, url: httpx.URL) -> bool:
+        """Whether `url` is on the API's origin (scheme, host, port): the only one given the key."""
         return _origin(url) == _origin(self.base_url)
 
     def __repr__(self) -> str:
