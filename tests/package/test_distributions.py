@@ -30,7 +30,7 @@ def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return Path(built)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=600,
