@@ -41,6 +41,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._inputs import File
+from ._logs import setup_from_environment as _setup_logging_from_environment
 from ._types import (
     ContainerHealth,
     ContainerQueue,
@@ -69,7 +70,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncFlowscale
     from ._async._stream import AsyncRunEventStream
-    from ._sync._client import Flowscale
+    from ._sync._client import Flowscale, SortBy, SortOrder
     from ._sync._stream import RunEventStream
 
     FlowscaleAPI = Flowscale
@@ -82,18 +83,32 @@ _LAZY = {
     "RunEventStream": ("._sync._stream", "RunEventStream"),
     "AsyncFlowscale": ("._async._client", "AsyncFlowscale"),
     "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),
+    "SortBy": ("._sync._client", "SortBy"),
+    "SortOrder": ("._sync._client", "SortOrder"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'flowscale' has no attribute {name!r}")
-    from importlib import import_module
+def _publish(value: Any) -> None:
+    # Tracebacks, reprs and the docs name `flowscale.RunFailedError`, the import path users
+    # write, not the private module that defines it (as httpx does).
+    if isinstance(value, type) and value.__module__.startswith("flowscale."):
+        value.__module__ = "flowscale"
 
-    module, attribute = _LAZY[name]
-    value = getattr(import_module(module, __name__), attribute)
-    globals()[name] = value
-    return value
+
+# Hidden from type checkers: a module `__getattr__` they can see makes every misspelt name
+# (`from flowscale import Flowscal`) type-check as Any. The lazy names are declared above.
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LAZY:
+            raise AttributeError(f"module 'flowscale' has no attribute {name!r}")
+        from importlib import import_module
+
+        module, attribute = _LAZY[name]
+        value = getattr(import_module(module, __name__), attribute)
+        _publish(value)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
@@ -146,6 +161,8 @@ __all__ = [
     "RunStatusUpdate",
     "RunTimeoutError",
     "ServerError",
+    "SortBy",
+    "SortOrder",
     "StatusEvent",
     "SubmittedRun",
     "UnknownEvent",
@@ -155,3 +172,10 @@ __all__ = [
     "WorkflowSubmitted",
     "__version__",
 ]
+
+for _name in __all__:
+    if _name not in _LAZY and not _name.startswith("__"):
+        _publish(globals()[_name])
+del _name
+
+_setup_logging_from_environment()

@@ -11,6 +11,7 @@ import attrs
 import httpx
 
 from ._errors import ConfigurationError
+from ._logs import register_secrets
 from ._retry import RetryPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "ClientConfig"]
@@ -85,6 +86,14 @@ class ClientConfig:
         custom_headers: Mapping[str, str] | None,
         allow_dangerously_expose_api_key: bool,
     ) -> ClientConfig:
+        """Check the client's arguments and fill the unset ones from the environment.
+
+        Raises:
+            ConfigurationError: No key (outside proxy mode), no base URL, a key in proxy mode,
+                or a key in a browser Python without `allow_dangerously_expose_api_key`.
+            TypeError: An argument of the wrong type.
+            ValueError: A header containing a line break.
+        """
         if api_key is None and not proxy_mode:
             api_key = os.environ.get(API_KEY_ENV) or None
         if base_url is None:
@@ -122,6 +131,7 @@ class ClientConfig:
             max_retries = DEFAULT_MAX_RETRIES
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise TypeError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        register_secrets(api_key)  # blanked in FLOWSCALE_LOG output
         return cls(
             base_url=_normalise_base_url(base_url),
             api_key=api_key,
@@ -139,6 +149,7 @@ class ClientConfig:
         return headers
 
     def is_api_origin(self, url: httpx.URL) -> bool:
+        """Whether `url` is on the API's origin (scheme, host, port): the only one given the key."""
         return _origin(url) == _origin(self.base_url)
 
     def __repr__(self) -> str:
@@ -163,4 +174,5 @@ def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
         if any(c in name + value for c in "\r\n"):
             raise ValueError(f"custom header {name!r} contains a line break")
         checked[name] = value
+    register_secrets(*checked.values())  # header values are often tokens: blanked in logs
     return checked

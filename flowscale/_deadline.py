@@ -14,16 +14,24 @@ _MIN = 0.001  # httpx treats 0 as "no wait at all"; keep a sliver so the error i
 
 @attrs.frozen(slots=True)
 class Deadline:
-    at: float | None  # time.monotonic() value; None = no deadline
+    """A point in time by which a whole call must finish (`at`, on `time.monotonic()`'s clock).
+
+    `at=None` is no deadline. One deadline bounds a call's every request, retry and sleep.
+    """
+
+    at: float | None
 
     @classmethod
     def after(cls, seconds: float | None) -> Deadline:
+        """The deadline `seconds` from now; no deadline for None."""
         return cls(None if seconds is None else time.monotonic() + seconds)
 
     def remaining(self) -> float | None:
+        """Seconds left (negative once passed), or None without a deadline."""
         return None if self.at is None else self.at - time.monotonic()
 
     def expired(self) -> bool:
+        """Whether the deadline has passed."""
         return self.at is not None and time.monotonic() >= self.at
 
     def bound(self, timeout: httpx.Timeout) -> httpx.Timeout:

@@ -35,7 +35,11 @@ __all__ = [
 
 
 class FlowscaleError(Exception):
-    """Base of every error this SDK raises (besides `TypeError` for wrong argument types)."""
+    """Base of every error this SDK raises (besides `TypeError` for wrong argument types).
+
+    Attributes:
+        message: The error's one-line description (also `str(error)`), without secrets.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -43,8 +47,11 @@ class FlowscaleError(Exception):
 
 
 class ConfigurationError(FlowscaleError, ValueError):
-    """The client was constructed with a missing or unsafe configuration. `setting` names
-    the option at fault (`"api_key"`, `"base_url"`, ...)."""
+    """The client was constructed with a missing or unsafe configuration.
+
+    Attributes:
+        setting: The option at fault (`"api_key"`, `"base_url"`, ...), if one is.
+    """
 
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
@@ -52,7 +59,12 @@ class ConfigurationError(FlowscaleError, ValueError):
 
 
 class APIConnectionError(FlowscaleError):
-    """The request did not get an HTTP response: connection refused, reset, or dropped."""
+    """The request did not get an HTTP response: connection refused, reset, or dropped.
+
+    Attributes:
+        method: The HTTP method of the request.
+        url: The request's URL (without secrets).
+    """
 
     def __init__(self, message: str, *, method: str, url: str) -> None:
         super().__init__(message)
@@ -69,6 +81,9 @@ class RunMayExistError(APIConnectionError):
 
     The request was not retried, so no duplicate run was created; look the run up with
     `get_runs(group_id=...)` before trying again.
+
+    Attributes:
+        workflow_id: The workflow the run was for.
     """
 
     def __init__(self, message: str, *, method: str, url: str, workflow_id: str) -> None:
@@ -77,7 +92,13 @@ class RunMayExistError(APIConnectionError):
 
 
 class ResponseValidationError(FlowscaleError):
-    """The server answered with a body this SDK cannot read as the API describes it."""
+    """The server answered with a body this SDK cannot read as the API describes it.
+
+    Attributes:
+        url: The request's URL (without secrets).
+        status_code: The reply's HTTP status.
+        body: The reply's body, parsed as JSON when it is JSON, else its text.
+    """
 
     def __init__(self, message: str, *, url: str, status_code: int, body: Any) -> None:
         super().__init__(message)
@@ -87,7 +108,15 @@ class ResponseValidationError(FlowscaleError):
 
 
 class APIStatusError(FlowscaleError):
-    """The server answered with an error status. `body` is the parsed JSON (or text)."""
+    """The server answered with an error status.
+
+    Attributes:
+        method: The HTTP method of the request.
+        url: The request's URL (without secrets).
+        status_code: The reply's HTTP status.
+        body: The reply's body, parsed as JSON when it is JSON, else its text.
+        headers: The reply's headers.
+    """
 
     def __init__(
         self,
@@ -125,7 +154,13 @@ class OutputTimedOutError(APIStatusError):
 
 @attrs.frozen(slots=True)
 class FieldError:
-    """One entry of a 422 reply: where (`loc`), what (`msg`), and its kind (`type`)."""
+    """One entry of a 422 reply.
+
+    Attributes:
+        loc: Where: the path to the field, e.g. `("body", "prompt")`.
+        msg: What is wrong, in the server's words.
+        type: The kind of error, e.g. `"missing"`.
+    """
 
     loc: tuple[str | int, ...]
     msg: str
@@ -138,7 +173,11 @@ class FieldError:
 
 
 class ValidationError(APIStatusError):
-    """422: a parameter or workflow input was missing, unknown or of the wrong kind."""
+    """422: a parameter or workflow input was missing, unknown or of the wrong kind.
+
+    Attributes:
+        errors: One `FieldError` per problem the server listed.
+    """
 
     def __init__(self, message: str, *, errors: Sequence[FieldError], **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -146,7 +185,11 @@ class ValidationError(APIStatusError):
 
 
 class RateLimitError(APIStatusError):
-    """429: too many requests. `retry_after` is the server's hint in seconds, if any."""
+    """429: too many requests.
+
+    Attributes:
+        retry_after: The server's `Retry-After`, in seconds, if it sent one.
+    """
 
     def __init__(self, message: str, *, retry_after: float | None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -162,6 +205,10 @@ class DownloadError(FlowscaleError):
 
     Nothing is left at the destination: partial data is written to a temporary file that is
     removed.
+
+    Attributes:
+        url: The file's URL, without its query string (signed links carry secrets there).
+        status_code: The file host's HTTP status, when it answered.
     """
 
     def __init__(self, message: str, *, url: str, status_code: int | None = None) -> None:
@@ -171,7 +218,12 @@ class DownloadError(FlowscaleError):
 
 
 class RunError(FlowscaleError):
-    """A run ended in a way other than success, or was not waited for to the end."""
+    """A run ended in a way other than success, or was not waited for to the end.
+
+    Attributes:
+        run_id: The run.
+        run: The run as last read, when the SDK read it.
+    """
 
     def __init__(self, message: str, *, run_id: str, run: Run | None = None) -> None:
         super().__init__(message)
@@ -180,7 +232,13 @@ class RunError(FlowscaleError):
 
 
 class RunFailedError(RunError):
-    """The run failed. `error` has the server's reason, `node_id`/`node_type` where known."""
+    """The run failed.
+
+    Attributes:
+        error: The server's reason.
+        node_id: The node that failed, where known.
+        node_type: That node's class, where known.
+    """
 
     def __init__(
         self,
@@ -206,7 +264,13 @@ class RunTimeoutError(RunError, TimeoutError):
     """Waiting for the run took longer than `timeout`. The run may still be going:
     `wait_for_run(error.run_id)` resumes waiting. `run_id` is None only when the time ran out
     before the server acknowledged the run (which may then exist: see `RunMayExistError`).
-    `cancelled` says whether the SDK cancelled the run on timeout (`cancel_on_timeout`)."""
+    `cancelled` says whether the SDK cancelled the run on timeout (`cancel_on_timeout`).
+
+    Attributes:
+        run_id: The run, or None if the time ran out before the server acknowledged it.
+        last_status: The run's status when the wait gave up, if known.
+        cancelled: Whether the SDK cancelled the run on timeout.
+    """
 
     run_id: str | None  # type: ignore[assignment]  # None: timed out before the run existed
 

@@ -25,7 +25,15 @@ __all__ = [
 
 @attrs.frozen(slots=True)
 class RunEvent:
-    """Base of every event of a run's stream. `data` is the decoded JSON payload as sent."""
+    """Base of every event of a run's stream.
+
+    Attributes:
+        type: The event's type, as the SSE `event:` field names it (a class constant).
+        seq: The event's sequence number in its run, from 1; the SSE `id:`.
+        run_id: The run the event belongs to.
+        timestamp: When the server produced the event, if it said.
+        data: The decoded JSON payload as sent, unknown fields included.
+    """
 
     type: ClassVar[str] = ""
     seq: int
@@ -36,6 +44,14 @@ class RunEvent:
 
 @attrs.frozen(slots=True)
 class StatusEvent(RunEvent):
+    """The run's status changed (`queued`, `running`, `completed`, `failed`, `cancelled`).
+
+    Attributes:
+        status: The new status.
+        queue_position: The run's place in the queue while `queued` (0 is next), else None.
+        error: Why the run failed, on a `failed` status.
+    """
+
     type: ClassVar[str] = "status"
     status: str
     queue_position: int | None = None
@@ -44,6 +60,15 @@ class StatusEvent(RunEvent):
 
 @attrs.frozen(slots=True)
 class ProgressEvent(RunEvent):
+    """A node of the workflow reports progress (ComfyUI's `progress` message).
+
+    Attributes:
+        node_id: The id of the node in the workflow's graph.
+        value: Steps done.
+        max: Steps in all (0 when the node does not say).
+        node_type: The node's class, e.g. `KSampler`, when the server sends it.
+    """
+
     type: ClassVar[str] = "progress"
     node_id: str
     value: float
@@ -58,12 +83,26 @@ class ProgressEvent(RunEvent):
 
 @attrs.frozen(slots=True)
 class OutputEvent(RunEvent):
+    """An output of the run is ready.
+
+    Attributes:
+        output: The output: its filename and a download URL or, for text, its content.
+    """
+
     type: ClassVar[str] = "output"
     output: Output
 
 
 @attrs.frozen(slots=True)
 class LogEvent(RunEvent):
+    """A log line of the run.
+
+    Attributes:
+        message: The text of the line.
+        level: `debug`, `info`, `warning` or `error` (as the server sends it).
+        node_id: The node that logged it, when the server says.
+    """
+
     type: ClassVar[str] = "log"
     message: str
     level: str = "info"
@@ -317,18 +356,21 @@ class StreamCursor:
 
     def __init__(self, run_id: str, from_seq: int | None = None) -> None:
         self.run_id = run_id
-        self.last_seq = max(0, from_seq - 1) if from_seq else 0
-        self.ended = False
-        self.malformed = 0
+        self.last_seq: int = max(0, from_seq - 1) if from_seq else 0
+        self.ended: bool = False
+        self.malformed: int = 0
 
     def params(self) -> dict[str, int]:
+        """Query parameters for the next (re)connect: `from_seq` after the last event passed on."""
         return {"from_seq": self.last_seq + 1}
 
     def headers(self) -> dict[str, str]:
+        """Headers for the next (re)connect: `Last-Event-ID` once an event was passed on."""
         # Last-Event-ID is what an SSE server expects on reconnect; it wins over from_seq.
         return {"Last-Event-ID": str(self.last_seq)} if self.last_seq else {}
 
     def accept_frame(self, frame: Frame) -> RunEvent | None:
+        """`accept` for a frame from `SSEDecoder.feed`."""
         return self.accept(*frame)
 
     def accept(self, event: str, data: str | bytes, id: str | None) -> RunEvent | None:

@@ -61,8 +61,16 @@ def _guess(filename: str | None, head: bytes = b"") -> str:
 
 @attrs.frozen(slots=True)
 class File:
-    """An explicit file input: `content` is bytes, a `pathlib.Path` (streamed from disk) or a
-    binary file object. `filename` and `content_type` are guessed when not given."""
+    """An explicit file input, for a name or content type of your choosing.
+
+    Attributes:
+        content: The bytes, a `pathlib.Path` (streamed from disk, never read whole) or a
+            binary file object (read from its current position; rewound for a retry when it
+            is seekable, and not closed: it stays yours).
+        filename: The name the server sees; default: the path's or file object's name, else the
+            input's name.
+        content_type: The part's type; default: guessed from the filename, then the content.
+    """
 
     content: bytes | pathlib.Path | IO[bytes]
     filename: str | None = None

@@ -20,7 +20,13 @@ __all__ = [
 
 @attrs.frozen(slots=True)
 class WorkflowSubmitted:
-    """The run was created."""
+    """The run was created (the first update of `execute_workflow_async`).
+
+    Attributes:
+        type: `"workflow_submitted"`.
+        run_id: The new run's id.
+        workflow_id: The workflow it runs, when the server says.
+    """
 
     type: ClassVar[Literal["workflow_submitted"]] = "workflow_submitted"
     run_id: str
@@ -29,8 +35,16 @@ class WorkflowSubmitted:
 
 @attrs.frozen(slots=True)
 class RunStatusUpdate:
-    """The run's status (or queue position) changed. `run` is set when the update comes from
-    reading the run (polling); `queue_position` while the server reports one."""
+    """The run's status (or queue position) changed.
+
+    Attributes:
+        type: `"run_status"`.
+        run_id: The run.
+        status: Its status now (compare with `RunStatus`).
+        queue_position: Its place in the queue, while the server reports one.
+        run: The whole run, when the update comes from reading it (polling); None when it
+            comes from the event stream.
+    """
 
     type: ClassVar[Literal["run_status"]] = "run_status"
     run_id: str
@@ -41,7 +55,15 @@ class RunStatusUpdate:
 
 @attrs.frozen(slots=True)
 class OutputStatus:
-    """An output is known but not ready yet (`output` is None), or is ready."""
+    """An output is known but not ready yet, or is ready.
+
+    Attributes:
+        type: `"output_status"`.
+        run_id: The run.
+        filename: The output's name.
+        ready: Whether it can be downloaded now.
+        output: The output once ready, else None.
+    """
 
     type: ClassVar[Literal["output_status"]] = "output_status"
     run_id: str
@@ -53,7 +75,16 @@ class OutputStatus:
 @attrs.frozen(slots=True)
 class PollRetry:
     """Following the run failed for a moment; the SDK tries again after `delay` seconds.
-    `attempt` counts consecutive failures from 1."""
+
+    Also sent once when the event stream keeps failing and the wait continues by polling.
+
+    Attributes:
+        type: `"poll_retry"`.
+        run_id: The run.
+        attempt: Consecutive failures so far, from 1.
+        delay: Seconds until the next try.
+        error: What failed (a `FlowscaleError` in practice).
+    """
 
     type: ClassVar[Literal["poll_retry"]] = "poll_retry"
     run_id: str
@@ -64,7 +95,13 @@ class PollRetry:
 
 @attrs.frozen(slots=True)
 class Completed:
-    """The run completed; `result` is what the call returns."""
+    """The run completed: the last update.
+
+    Attributes:
+        type: `"completed"`.
+        run_id: The run.
+        result: What the waiting call returns.
+    """
 
     type: ClassVar[Literal["completed"]] = "completed"
     run_id: str
@@ -72,3 +109,4 @@ class Completed:
 
 
 Update = WorkflowSubmitted | RunStatusUpdate | OutputStatus | PollRetry | Completed
+"""Any update `on_intermediate_response` receives; tell them apart by class or by `type`."""

@@ -31,10 +31,11 @@ class AsyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        self.http = http_client or self._new_http()
+        self.http: httpx.AsyncClient = http_client or self._new_http()
         self._loop: object | None = None
 
     async def aclose(self) -> None:
+        """Close the HTTP client if this object made it (one passed in stays its owner's)."""
         if self._owns_http:
             self._check_loop()  # a pool of a finished event loop cannot be closed from this one
             await self.http.aclose()

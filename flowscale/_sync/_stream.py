@@ -67,7 +67,7 @@ class RunEventStream:
         ):
             raise TypeError(f"from_seq must be an int >= 0, not {from_seq!r}")
         self.run_id = run_id
-        self.cursor = StreamCursor(run_id, from_seq)
+        self.cursor: StreamCursor = StreamCursor(run_id, from_seq)
         self._path = request_args("stream_run_events", run_id)["url"]
         # Each (re)connect is one request: the reconnect loop below is the retry policy.
         self._connect_retry = attrs.evolve(api.config.retry, max_retries=0)

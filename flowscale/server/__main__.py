@@ -9,6 +9,7 @@ from ._server import serve_forever
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse `argv` (default: `sys.argv[1:]`), serve until Ctrl-C, return the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m flowscale.server",
         description="Run a local Flowscale-compatible server until Ctrl-C.",

@@ -42,12 +42,16 @@ HANDLER_KINDS: Final = {
 
 @attrs.define(slots=True)
 class Fault:
+    """One scripted misbehaviour: its `kind`, the `route` it applies to (None: any), how many
+    more requests it hits (`remaining`, None: all) and its parameters."""
+
     kind: str
     route: str | None
     remaining: int | None
     params: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
+        """The fault as the admin API lists it: kind, route, count and parameters."""
         return {"kind": self.kind, "route": self.route, "count": self.remaining, **self.params}
 
 
@@ -150,6 +154,7 @@ class Faults:
         self._add("wrong_content_length", route, count, delta=int(delta))
 
     def clear(self) -> None:
+        """Remove every fault."""
         with self._lock:
             self._faults.clear()
 
@@ -171,6 +176,7 @@ class Faults:
         method(**params)
 
     def active(self) -> list[dict[str, Any]]:
+        """The faults still in force, as `Fault.to_json` describes them."""
         with self._lock:
             return [fault.to_json() for fault in self._faults]
 

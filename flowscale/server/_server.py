@@ -85,8 +85,8 @@ class LocalServer:
         url_ttl: float = 3600.0,
         files_port: int = 0,
     ) -> None:
-        self.api_key = api_key or "fs-local-" + secrets.token_urlsafe(24)
-        self.faults = Faults()
+        self.api_key: str = api_key or "fs-local-" + secrets.token_urlsafe(24)
+        self.faults: Faults = Faults()
         self.host = host
         self._port = port
         self._files_port = files_port
@@ -105,8 +105,8 @@ class LocalServer:
         self._servers: list[_Uvicorn] = []
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._failure: BaseException | None = None
-        self.base_url = ""
-        self.files_url = ""
+        self.base_url: str = ""
+        self.files_url: str = ""
 
     # ---- public API -----------------------------------------------------------------------
     def register_workflow(self, workflow: Workflow) -> None:
@@ -114,9 +114,13 @@ class LocalServer:
         self._registry.register(workflow)
 
     def counters(self) -> dict[str, Any]:
+        """Requests served per route (`"requests"`) and runs created per workflow id
+        (`"runs_created"`), since the start or the last `reset()`."""
         return self._telemetry.counters()
 
     def file_requests(self) -> list[dict[str, str]]:
+        """The headers of every request to the output file host since the start or the last
+        `reset()`, one dict per request (tests check that no API key reaches that host)."""
         return self._telemetry.file_requests()
 
     def reset(self) -> None:
@@ -132,6 +136,14 @@ class LocalServer:
 
     # ---- start and stop -------------------------------------------------------------------
     def start(self) -> Self:
+        """Start both hosts on their ports and return once they accept connections.
+
+        Returns:
+            This server, with `base_url` and `files_url` set.
+
+        Raises:
+            RuntimeError: The server is already started, or failed to start.
+        """
         if self._thread is not None:
             raise RuntimeError("this LocalServer is already started")
         if self._data_dir is not None:
