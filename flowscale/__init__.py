@@ -69,8 +69,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncFlowscale
     from ._async._stream import AsyncRunEventStream
-    from ._sync._client import Flowscale
     from ._legacy import FlowscaleAPI
+    from ._sync._client import Flowscale
     from ._sync._stream import RunEventStream
 
 # The clients load on first use: `from flowscale import Flowscale` never loads the asyncio

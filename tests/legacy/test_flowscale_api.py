@@ -50,7 +50,9 @@ def _fail(ctx: RunContext) -> dict[str, Any]:
 
 
 def _workflow(workflow_id: str, fn: Any = _describe, **inputs: str) -> Workflow:
-    return Workflow(id=workflow_id, name=workflow_id, inputs=inputs, outputs={"echo": "text"}, fn=fn)
+    return Workflow(
+        id=workflow_id, name=workflow_id, inputs=inputs, outputs={"echo": "text"}, fn=fn
+    )
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +85,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: LocalServer
 @pytest.fixture
 def fs(workdir: Path) -> Iterator[FlowscaleAPI]:
     """The 1.x README's setup, verbatim but for exit()."""
-    with pytest.warns(DeprecationWarning):
-        api_key = os.environ.get("FLOWSCALE_API_KEY")
-        api_url = os.environ.get("FLOWSCALE_API_URL")
-        assert api_key and api_url
+    api_key = os.environ.get("FLOWSCALE_API_KEY")
+    api_url = os.environ.get("FLOWSCALE_API_URL")
+    assert api_key
+    assert api_url
+    with pytest.warns(DeprecationWarning, match="use flowscale.Flowscale"):
         flowscale = FlowscaleAPI(api_key, api_url)
     yield flowscale
     flowscale.close()
@@ -117,7 +120,9 @@ def test_one_deprecation_warning_pointing_to_flowscale_at_the_callers_line(
 
 def test_it_is_its_own_class_built_on_flowscale(server: LocalServer) -> None:
     assert flowscale.FlowscaleAPI is not flowscale.Flowscale
-    with pytest.warns(DeprecationWarning), FlowscaleAPI(server.api_key, server.base_url) as api:
+    with pytest.warns(DeprecationWarning, match="1.x"):
+        api = FlowscaleAPI(server.api_key, server.base_url)
+    with api:
         assert isinstance(api.client, flowscale.Flowscale)
         assert api.base_url == server.base_url
         assert server.api_key not in repr(api)
