@@ -103,9 +103,11 @@ call ``reset()`` between tests if you use faults).
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ._context import RunContext
+from ._extra import MissingExtraError, require_server_extra, server_module_missing
 from ._models import InputFile, RunCancelled, Workflow, WorkflowFailed
 
 if TYPE_CHECKING:
@@ -115,6 +117,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Faults",
     "InputFile",
+    "MissingExtraError",
     "LocalServer",
     "RunCancelled",
     "RunContext",
@@ -124,13 +127,24 @@ __all__ = [
 ]
 
 
+def load_server(what: str) -> ModuleType:
+    """The server's module (its ASGI stack), or `MissingExtraError` naming the extra."""
+    require_server_extra(what)
+    try:
+        from . import _server
+    except ModuleNotFoundError as exc:
+        error = server_module_missing(exc, what)
+        if error is None:
+            raise
+        raise error from exc
+    return _server
+
+
 def __getattr__(name: str) -> Any:
     # The ASGI stack (starlette, uvicorn) loads only when the server itself is asked for, so the
     # pytest plugin, which imports this package in every test session, stays cheap.
     if name in ("LocalServer", "serve_forever"):
-        from . import _server
-
-        return getattr(_server, name)
+        return getattr(load_server(f"flowscale.server.{name}"), name)
     if name == "Faults":
         from ._faults import Faults
 
