@@ -3,6 +3,7 @@ exit code (a traceback only with --debug)."""
 
 from __future__ import annotations
 
+import sys
 import traceback
 
 import attrs
@@ -38,7 +39,8 @@ def run(argv: list[str] | None = None) -> int:
                                         ExitCode.INTERRUPTED))  # fmt: skip
     except click.ClickException as exc:
         exc.show()
-        if session.json:
+        # A parse error can come before the eager --json option was seen: look for it too.
+        if session.json or "--json" in (sys.argv[1:] if argv is None else argv):
             message = session.redact(exc.format_message())
             print_json({"error": {"type": "UsageError", "message": message,
                                   "exit_code": exc.exit_code}})  # fmt: skip

@@ -246,3 +246,9 @@ def test_statuses_are_case_insensitive(
     result = cli_inproc("runs", "list", "--group", group, "--status", "CANCELLED", "--json")
     assert result.returncode == 0, result.stderr
     assert [r["id"] for r in json.loads(result.stdout)] == [run_id]
+
+
+def test_json_error_of_a_parse_error_before_json_was_read(cli_inproc: InProcessCli) -> None:
+    result = cli_inproc("runs", "list", "--no-such-option", "--json")
+    assert result.returncode == 2
+    assert _error(result)["type"] == "UsageError"
