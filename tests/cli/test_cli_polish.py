@@ -85,41 +85,61 @@ def test_run_out_with_a_trailing_slash(cli_inproc: InProcessCli) -> None:
     assert (cli_inproc.cwd / line).is_file()
 
 
-# ---- completion in a real bash -------------------------------------------------------------------
+# ---- completion in real shells -----------------------------------------------------------------
+
+# shell: (argv of an interactive shell without rc files, setup line, how it says the exit code)
+SHELLS = {
+    "bash": (["bash", "--norc", "--noprofile", "-i"], 'eval "$(flowscale completion bash)"', "$?"),
+    "zsh": (
+        ["zsh", "-f", "-i"],
+        'autoload -Uz compinit && compinit -u && eval "$(flowscale completion zsh)"',
+        "$?",
+    ),
+    "fish": (["fish", "--no-config", "-i"], "flowscale completion fish | source", "$status"),
+}
 
 
-def _bash(cwd: Path, env: dict[str, str]) -> Terminal:
-    term = Terminal([], cwd=cwd, env=env, rows=40, cols=200)
-    return term
-
-
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_bash_completes_a_name_with_spaces_to_a_working_command(cli: Cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+def test_a_name_with_spaces_completes_to_a_working_command(
+    cli: Cli, tmp_path: Path, shell: str
+) -> None:
+    argv, setup, status = SHELLS[shell]
+    executable = shutil.which(argv[0])
+    if executable is None:  # scripts/test installs all three (Debian: apt-get install zsh fish)
+        pytest.skip(f"{shell} is not installed")
     bindir = tmp_path / "bin"
     bindir.mkdir()
     launcher = bindir / "flowscale"
     launcher.write_text(f'#!/bin/sh\nexec {sys.executable} -m flowscale.cli "$@"\n')
     launcher.chmod(0o755)
-    env = {**cli.env, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "PS1": "$ "}
-    env["INPUTRC"] = str(tmp_path / "no-inputrc")
-    term = _BashTerminal(cwd=cli.cwd, env=env)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        **cli.env,
+        "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(home),  # compinit's dump, fish's history: not the user's
+        "PS1": "$ ",
+        "INPUTRC": str(tmp_path / "no-inputrc"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local"),
+    }
+    term = _ShellTerminal([executable, *argv[1:]], cwd=cli.cwd, env=env)
     try:
-        term.type(b'eval "$(flowscale completion bash)"; echo setup-$?\n')
-        term.expect("setup-0")
+        term.type(f"{setup}; echo setup-{status}\n".encode())
+        term.expect("setup-0", timeout=30)
         term.type(b"flowscale run Tex\t")
-        term.expect("Text\\ to\\ Image ", timeout=30)
-        term.type(b'-i text_51536=fox --no-wait >/dev/null; echo "exit=$?"\n')
+        term.expect("Text\\ to\\ Image", timeout=30)
+        term.type(f" -i text_51536=fox --no-wait >/dev/null; echo exit={status}\n".encode())
         term.expect("exit=0", timeout=30)
-        assert "flowscale run Text\\ to\\ Image -i" in plain(term.text)
         term.type(b"exit\n")
     finally:
         term.finish()
 
 
-class _BashTerminal(Terminal):
-    """An interactive bash (no rc files) on a pty, instead of the CLI itself."""
+class _ShellTerminal(Terminal):
+    """An interactive shell on a pty (its controlling terminal), instead of the CLI itself."""
 
-    def __init__(self, *, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str]) -> None:
         import fcntl
         import struct
         import termios
@@ -130,11 +150,11 @@ class _BashTerminal(Terminal):
         self.master = master
         self.raw = b""
         wrapper = (
-            "import fcntl, os, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
-            "os.execv('/bin/bash', ['bash', '--norc', '--noprofile', '-i'])"
+            "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+            "os.execv(sys.argv[1], sys.argv[1:])"
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", wrapper],
+            [sys.executable, "-c", wrapper, *argv],
             stdin=slave,
             stdout=slave,
             stderr=slave,
