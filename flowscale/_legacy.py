@@ -133,10 +133,12 @@ def _legacy_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
     return inputs
 
 
-def _milliseconds(name: str, value: Any) -> float:
+def _seconds(name: str, value: Any, per_second: int) -> float:
+    """`value` (in 1/`per_second` of a second) as seconds; a `TypeError` naming the unit."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise TypeError(f"{name} must be a positive number of milliseconds, not {value!r}")
-    return float(value) / 1000
+        unit = "milliseconds" if per_second == 1000 else "seconds"
+        raise TypeError(f"{name} must be a positive number of {unit}, not {value!r}")
+    return float(value) / per_second
 
 
 def _wait_seconds(
@@ -149,12 +151,12 @@ def _wait_seconds(
         raise TypeError(
             f"execute_workflow_async() got unexpected keyword argument(s) {sorted(unknown)}"
         )
-    timeout = _milliseconds("timeout_ms", timeout_ms)
-    interval = _milliseconds("poll_interval_ms", poll_interval_ms)
+    timeout = _seconds("timeout_ms", timeout_ms, 1000)
+    interval = _seconds("poll_interval_ms", poll_interval_ms, 1000)
     if "timeout" in legacy:
-        timeout = _milliseconds("timeout (seconds)", legacy["timeout"]) * 1000
+        timeout = _seconds("timeout", legacy["timeout"], 1)
     if "polling_interval" in legacy:
-        interval = _milliseconds("polling_interval (seconds)", legacy["polling_interval"]) * 1000
+        interval = _seconds("polling_interval", legacy["polling_interval"], 1)
     return timeout, interval
 
 

@@ -469,3 +469,10 @@ def test_the_1_0_1_signatures_are_accepted(fs: FlowscaleAPI) -> None:
     assert result["status"] == "completed"
     assert fs.get_runs(None)["status"] == "success"
     assert fs.get_runs(group_id=None)["status"] == "success"
+
+
+def test_bad_1_0_seconds_say_seconds(fs: FlowscaleAPI) -> None:
+    with pytest.raises(TypeError, match="polling_interval must be a positive number of seconds"):
+        fs.execute_workflow_async(TEXT_TO_IMAGE, {"text_51536": "x"}, polling_interval=0)
+    with pytest.raises(TypeError, match="timeout must be a positive number of seconds"):
+        fs.execute_workflow_async(TEXT_TO_IMAGE, {"text_51536": "x"}, timeout=-1)
