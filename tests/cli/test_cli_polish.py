@@ -272,3 +272,19 @@ def test_json_error_of_a_parse_error_before_json_was_read(cli_inproc: InProcessC
     result = cli_inproc("runs", "list", "--no-such-option", "--json")
     assert result.returncode == 2
     assert _error(result)["type"] == "UsageError"
+
+
+def test_json_error_of_ctrl_c_names_the_run(cli: Cli, client: flowscale.Flowscale) -> None:
+    import signal
+
+    run_id = client.execute_workflow(SLOW, {"prompt": "x"}).run_id
+    try:
+        watched = cli.popen("-vv", "runs", "wait", run_id, "--json")
+        watched.wait_for("/events -> 200")  # the wait is on (requests are logged on stderr)
+        watched.proc.send_signal(signal.SIGINT)
+        code, out, err = watched.finish()
+        assert code == 130, err
+        error = _error(subprocess.CompletedProcess([], code, out, err))
+        assert (error["type"], error["run_id"]) == ("Interrupted", run_id)
+    finally:
+        client.cancel_run(run_id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import wave
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -109,3 +111,40 @@ def test_a_file_name_or_an_explicit_type_wins_over_the_header() -> None:
 
 def test_a_malformed_iso_header_is_no_known_type() -> None:
     assert _content_type(b"\x00\x00\x00\xffftyp") == "application/octet-stream"
+
+
+# ---- what a server receives (the one end-to-end check of this file) --------------------------
+
+
+@pytest.fixture(scope="module")
+def echo_server() -> Iterator[Any]:
+    from flowscale.server import InputFile, LocalServer, RunContext, Workflow
+
+    def describe(ctx: RunContext) -> dict[str, str]:
+        upload = ctx.inputs["upload"]
+        assert isinstance(upload, InputFile)
+        return {"echo.txt": f"{upload.content_type} {upload.size}"}
+
+    with LocalServer(step_delay=0.001) as server:
+        server.register_workflow(
+            Workflow(
+                id="echo-type",
+                name="Echo type",
+                fn=describe,
+                inputs={"upload": "file"},
+                outputs={"echo": "text"},
+            )
+        )
+        yield server
+
+
+@pytest.mark.parametrize("as_stream", [False, True], ids=["bytes", "file object"])
+def test_the_server_receives_the_sniffed_type(echo_server: Any, as_stream: bool) -> None:
+    from flowscale import Flowscale
+
+    cases = {**HEADERS, "audio/mpeg": MP3_WITHOUT_ID3}
+    with Flowscale(api_key=echo_server.api_key, base_url=echo_server.base_url) as client:
+        for expected, content in cases.items():
+            value: Any = io.BytesIO(content) if as_stream else content
+            result = client.execute_workflow_async("echo-type", {"upload": value}, timeout=30)
+            assert result[0].file_content == f"{expected} {len(content)}"
