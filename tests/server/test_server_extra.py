@@ -98,10 +98,10 @@ def test_the_pytest_fixtures_name_the_extra(tmp_path: Path) -> None:
     assert INSTALL in result.stdout
 
 
-def test_flowscale_serve_names_the_extra() -> None:
-    result = run(
-        "import sys\nfrom flowscale.cli import main\nsys.exit(main(['serve']))", None, *ASGI
-    )
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_flowscale_serve_and_demo_name_the_extra(command: str) -> None:
+    code = f"import sys\nfrom flowscale.cli import main\nsys.exit(main([{command!r}]))"
+    result = run(code, None, *ASGI)
     assert result.returncode == 2
     assert "the local server needs starlette, uvicorn" in result.stderr
     assert INSTALL in result.stderr
