@@ -97,8 +97,15 @@ Command line and pytest
 [--data-dir DIR]`` (also ``serve_forever(...)``) runs in the foreground until Ctrl-C.
 
 The pytest plugin (entry point ``flowscale``) provides the fixtures ``flowscale_server`` (a
-fresh server per test, ``step_delay=0.01``) and ``flowscale_server_session`` (one per session;
-call ``reset()`` between tests if you use faults).
+fresh server per test, ``step_delay=0.01``), ``flowscale_server_session`` (one per session;
+call ``reset()`` between tests if you use faults), ``flowscale_client`` and
+``flowscale_async_client`` (a ``Flowscale`` / ``AsyncFlowscale`` of ``flowscale_server``; the
+async one needs pytest-asyncio) and ``flowscale_env`` (``FLOWSCALE_API_URL`` /
+``FLOWSCALE_API_KEY`` set to ``flowscale_server`` for the test).
+
+Without the ``server`` extra, ``LocalServer``, ``serve_forever``, the fixtures and ``python -m
+flowscale.server`` raise ``MissingExtraError`` (an ``ImportError``) naming what is missing and
+``pip install 'flowscale[server]'``.
 """
 
 from __future__ import annotations

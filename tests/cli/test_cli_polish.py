@@ -288,3 +288,13 @@ def test_json_error_of_ctrl_c_names_the_run(cli: Cli, client: flowscale.Flowscal
         assert (error["type"], error["run_id"]) == ("Interrupted", run_id)
     finally:
         client.cancel_run(run_id)
+
+
+def test_run_ids_are_whole_in_a_narrow_runs_list(
+    cli: Cli, client: flowscale.Flowscale, group: str
+) -> None:
+    run_id = client.execute_workflow(TEXT_TO_IMAGE, {"text_51536": "narrow"}, group).run_id
+    client.wait_for_run(run_id)
+    term = Terminal(["runs", "list", "--group", group], cwd=cli.cwd, env=cli.env, cols=50)
+    assert term.finish() == 0, plain(term.text)
+    assert any(run_id in row for row in term.screen()), term.screen()
