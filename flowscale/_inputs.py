@@ -14,6 +14,7 @@ import math
 import mimetypes
 import os
 import pathlib
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, Any, BinaryIO
@@ -30,7 +31,7 @@ SNIFF_BYTES = 8192
 # filetype's names that are not the registered media types.
 _REGISTERED = {"audio/x-wav": "audio/wav", "audio/x-flac": "audio/flac"}
 
-_TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 12, 13}
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # all but \t \n \f \r
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -48,16 +49,17 @@ def sniff_content_type(head: bytes) -> str | None:
 
 def _sniff_text(head: bytes) -> str | None:
     """JSON or plain text, which have no magic number: UTF-8 without control characters."""
+    # In UTF-8 a control character is always that one byte (multi-byte sequences are >= 0x80).
+    if not head or _CONTROL_BYTES.search(head):
+        return None
     try:
         # An incremental decoder accepts a multi-byte character cut at the end of `head`.
         text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
     except UnicodeDecodeError:
         return None
-    if not text or any(ord(char) in _TEXT_CONTROLS for char in text):
-        return None
     if text.lstrip()[:1] in ("{", "["):
         return "application/json"
-    return "text/plain"
+    return "text/plain" if text else None
 
 
 def _guess(filename: str | None, head: bytes = b"") -> str:
