@@ -70,16 +70,15 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._client import AsyncFlowscale
     from ._async._stream import AsyncRunEventStream
+    from ._legacy import FlowscaleAPI
     from ._sync._client import Flowscale, SortBy, SortOrder
     from ._sync._stream import RunEventStream
-
-    FlowscaleAPI = Flowscale
 
 # The clients load on first use: `from flowscale import Flowscale` never loads the asyncio
 # twin, and the reverse (each side is a fifth of the SDK's import time).
 _LAZY = {
     "Flowscale": ("._sync._client", "Flowscale"),
-    "FlowscaleAPI": ("._sync._client", "Flowscale"),  # the name the vendor's SDKs use
+    "FlowscaleAPI": ("._legacy", "FlowscaleAPI"),  # runs code written for the 1.x SDK
     "RunEventStream": ("._sync._stream", "RunEventStream"),
     "AsyncFlowscale": ("._async._client", "AsyncFlowscale"),
     "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),

@@ -7,12 +7,14 @@ parts. Anything else is a `TypeError` before any request is sent.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import math
 import mimetypes
 import os
 import pathlib
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, Any, BinaryIO
@@ -23,32 +25,41 @@ __all__ = ["EncodedInputs", "File", "encode_inputs"]
 
 _OCTET = "application/octet-stream"
 
-# Magic numbers of the media a workflow most often takes, for bytes without a file name.
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-    (b"OggS", "audio/ogg"),
-    (b"fLaC", "audio/flac"),
-    (b"ID3", "audio/mpeg"),
-)
+# How much of a file the sniffer looks at: filetype's own window (ISO-BMFF brands, zip members).
+SNIFF_BYTES = 8192
+
+# filetype's names that are not the registered media types.
+_REGISTERED = {"audio/x-wav": "audio/wav", "audio/x-flac": "audio/flac"}
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # all but \t \n \f \r
 
 
 def sniff_content_type(head: bytes) -> str | None:
-    for magic, content_type in _SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav"
-    if head[4:8] == b"ftyp":
-        return "video/mp4"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "video/webm"
-    return None
+    """The media type of binary content starting with `head` by its magic number (the
+    `filetype` package: images, video, audio, documents, archives), or None."""
+    # Loaded on the first file input, not by `import flowscale`. filetype ships no stubs.
+    import filetype  # type: ignore[import-untyped]
+
+    try:
+        mime = getattr(filetype.guess(head), "mime", None)
+    except Exception:  # a matcher tripping over a malformed header: then it is no known type
+        return None
+    return _REGISTERED.get(mime, mime) if isinstance(mime, str) else None
+
+
+def _sniff_text(head: bytes) -> str | None:
+    """JSON or plain text, which have no magic number: UTF-8 without control characters."""
+    # In UTF-8 a control character is always that one byte (multi-byte sequences are >= 0x80).
+    if not head or _CONTROL_BYTES.search(head):
+        return None
+    try:
+        # An incremental decoder accepts a multi-byte character cut at the end of `head`.
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    if text.lstrip()[:1] in ("{", "["):
+        return "application/json"
+    return "text/plain" if text else None
 
 
 def _guess(filename: str | None, head: bytes = b"") -> str:
@@ -56,7 +67,7 @@ def _guess(filename: str | None, head: bytes = b"") -> str:
         guessed, _ = mimetypes.guess_type(filename)
         if guessed:
             return guessed
-    return sniff_content_type(head) or _OCTET
+    return sniff_content_type(head) or _sniff_text(head) or _OCTET
 
 
 @attrs.frozen(slots=True)
@@ -137,7 +148,11 @@ def _file_part(name: str, value: Any) -> _FilePart:
         value = bytes(value)
     if isinstance(value, bytes):
         return _FilePart(
-            name, value, filename or name, content_type or _guess(filename, value[:16]), None
+            name,
+            value,
+            filename or name,
+            content_type or _guess(filename, value[:SNIFF_BYTES]),
+            None,
         )
     if isinstance(value, pathlib.PurePath):
         path = pathlib.Path(value)
@@ -146,7 +161,7 @@ def _file_part(name: str, value: Any) -> _FilePart:
         filename = filename or path.name
         if content_type is None:
             with path.open("rb") as fh:
-                content_type = _guess(filename, fh.read(16))
+                content_type = _guess(filename, fh.read(SNIFF_BYTES))
         return _FilePart(name, path, filename, content_type, None)
     if isinstance(value, io.TextIOBase):
         raise TypeError(f"input {name!r}: file {value!r} is open in text mode; open it with 'rb'")
@@ -160,7 +175,7 @@ def _file_part(name: str, value: Any) -> _FilePart:
         try:
             if stream.seekable():
                 start = stream.tell()
-                head = stream.read(16)
+                head = stream.read(SNIFF_BYTES)
                 stream.seek(start)
         except (OSError, ValueError, AttributeError):
             start = None

@@ -42,6 +42,7 @@ def workflows(ctx: click.Context) -> None:
         ("ID", "NAME", "INPUTS", "OUTPUTS"),
         ((w.id, w.name, _fields(w.inputs), _fields(w.outputs)) for w in items),
         empty="no workflows deployed",
+        whole=(0,),  # the ids users copy into `flowscale run`
     )
 
 

@@ -1,55 +1,40 @@
 """Reading `FLOWSCALE_*` settings from a `.env` file in the current directory.
 
-A small parser rather than python-dotenv: only `KEY=VALUE` lines (with optional `export`,
-quotes and comments) are needed, and one less dependency keeps the `cli` extra light. Only
-`FLOWSCALE_` variables are taken, and never over a variable already set: the real
-environment and the command line win.
+python-dotenv does the parsing (quotes, escapes, multi-line values, `export`, comments, CRLF);
+the file is read as `utf-8-sig` so that a byte-order mark (Windows Notepad) does not hide the
+first line. Only `FLOWSCALE_` variables are taken, and never over a variable already set: the
+real environment and the command line win. No `${VAR}` interpolation: an API key is taken
+verbatim, whatever characters it holds.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
-import re
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 __all__ = ["load_dotenv", "parse_dotenv"]
 
 PREFIX = "FLOWSCALE_"
-_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
 def parse_dotenv(text: str) -> Iterator[tuple[str, str]]:
     """The (name, value) pairs of a .env text; lines that are not assignments are skipped."""
-    for line in text.splitlines():
-        match = _LINE.match(line)
-        if match is None:
-            continue
-        name, value = match.groups()
-        if value[:1] == "'":
-            end = value.find("'", 1)
-            value = value[1:end] if end > 0 else value[1:]
-        elif value[:1] == '"':
-            value = _double_quoted(value)
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
-        yield name, value
-
-
-def _double_quoted(value: str) -> str:
-    """The content of a "..." value, with \\", \\\\ and \\n escapes."""
-    out: list[str] = []
-    escapes = {"n": "\n", '"': '"', "\\": "\\"}
-    chars = iter(value[1:])
-    for char in chars:
-        if char == '"':
-            break
-        if char == "\\":
-            following = next(chars, "")
-            out.append(escapes.get(following, "\\" + following))
-        else:
-            out.append(char)
-    return "".join(out)
+    # python-dotenv logs a warning per line it cannot parse: a .env holds other tools'
+    # settings too, and the CLI only wants its own.
+    logger = logging.getLogger("dotenv.main")
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        values = dotenv_values(stream=io.StringIO(text.removeprefix("\ufeff")), interpolate=False)
+    finally:
+        logger.disabled = disabled
+    for name, value in values.items():
+        if value is not None:  # a bare `NAME` line sets nothing
+            yield name, value
 
 
 def load_dotenv(
@@ -60,7 +45,7 @@ def load_dotenv(
     target = os.environ if environ is None else environ
     path = Path(".env") if path is None else path
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return []  # no .env (or an unreadable one) is the usual case, not an error
     loaded = []

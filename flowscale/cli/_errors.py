@@ -8,7 +8,7 @@ import attrs
 
 import flowscale
 
-__all__ = ["CliError", "ExitCode", "Problem", "describe"]
+__all__ = ["CliError", "ExitCode", "Problem", "describe", "error_json"]
 
 
 class ExitCode(enum.IntEnum):
@@ -31,14 +31,49 @@ class Problem:
     message: str
     code: ExitCode
     hint: str | None = None
+    run_id: str | None = None  # the run concerned, when there is one
 
 
 class CliError(Exception):
     """Raised by commands for a failure they already know how to describe."""
 
-    def __init__(self, message: str, code: ExitCode, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, code: ExitCode, hint: str | None = None, *, run_id: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.problem = Problem(message, code, hint)
+        self.problem = Problem(message, code, hint, run_id)
+
+
+# `type` of the --json error object for failures the CLI itself describes (CliError, Ctrl-C):
+# named like the SDK's exceptions, which give theirs for everything else.
+_CLI_TYPES = {
+    ExitCode.INTERNAL: "InternalError",
+    ExitCode.USAGE: "UsageError",
+    ExitCode.API: "APIError",
+    ExitCode.RUN_FAILED: "RunFailedError",
+    ExitCode.RUN_CANCELLED: "RunCancelledError",
+    ExitCode.TIMEOUT: "RunTimeoutError",
+    ExitCode.INTERRUPTED: "Interrupted",
+}
+
+
+def error_json(problem: Problem, exc: BaseException | None = None) -> dict[str, object]:
+    """The one JSON object `--json` prints on stdout for a failure."""
+    if (
+        exc is None
+        or isinstance(exc, CliError | KeyboardInterrupt)
+        or problem.code == ExitCode.INTERNAL
+    ):
+        kind = _CLI_TYPES[problem.code]
+    else:
+        kind = type(exc).__name__
+    error: dict[str, object] = {"type": kind, "message": problem.message}
+    if problem.run_id:
+        error["run_id"] = problem.run_id
+    if problem.hint:
+        error["hint"] = problem.hint
+    error["exit_code"] = int(problem.code)
+    return {"error": error}
 
 
 _KEY_HINT = "set FLOWSCALE_API_KEY or pass --api-key"
@@ -87,11 +122,11 @@ def _run_error(exc: flowscale.RunError) -> Problem:
         hint = None
         if exc.run_id and not exc.cancelled:
             hint = f"resume with: flowscale runs wait {exc.run_id}"
-        return Problem(exc.message, ExitCode.TIMEOUT, hint)
+        return Problem(exc.message, ExitCode.TIMEOUT, hint, exc.run_id)
     if isinstance(exc, flowscale.RunCancelledError):
-        return Problem(exc.message, ExitCode.RUN_CANCELLED)
+        return Problem(exc.message, ExitCode.RUN_CANCELLED, run_id=exc.run_id)
     hint = f"details: flowscale runs get {exc.run_id}" if exc.run_id else None
-    return Problem(exc.message, ExitCode.RUN_FAILED, hint)
+    return Problem(exc.message, ExitCode.RUN_FAILED, hint, exc.run_id)
 
 
 def _status_error(exc: flowscale.APIStatusError) -> Problem:

@@ -36,18 +36,23 @@ def after_interrupt(client: flowscale.Flowscale, run_id: str, cancel: bool) -> N
                 f"interrupted; could not cancel run {run_id}: {exc}",
                 ExitCode.INTERRUPTED,
                 f"cancel it with: flowscale runs cancel {run_id}",
+                run_id=run_id,
             ) from exc
         except KeyboardInterrupt:
             raise CliError(
                 f"interrupted while cancelling run {run_id}; it may still be running",
                 ExitCode.INTERRUPTED,
                 f"check with: flowscale runs get {run_id}",
+                run_id=run_id,
             ) from None
-        raise CliError(f"interrupted; cancelled run {run_id} ({message})", ExitCode.INTERRUPTED)
+        raise CliError(
+            f"interrupted; cancelled run {run_id} ({message})", ExitCode.INTERRUPTED, run_id=run_id
+        )
     raise CliError(
         f"interrupted; run {run_id} is still going on the server",
         ExitCode.INTERRUPTED,
         f"resume with: flowscale runs wait {run_id}  (or stop it: flowscale runs cancel {run_id})",
+        run_id=run_id,
     )
 
 

@@ -3,8 +3,10 @@ exit code (a traceback only with --debug)."""
 
 from __future__ import annotations
 
+import sys
 import traceback
 
+import attrs
 import click
 from rich.text import Text
 
@@ -13,7 +15,8 @@ from ._completion import COMPLETE_VAR
 from ._console import err_console
 from ._context import Session
 from ._dotenv import load_dotenv
-from ._errors import ExitCode, Problem, describe
+from ._errors import ExitCode, Problem, describe, error_json
+from ._output import print_json
 
 __all__ = ["run"]
 
@@ -36,6 +39,11 @@ def run(argv: list[str] | None = None) -> int:
                                         ExitCode.INTERRUPTED))  # fmt: skip
     except click.ClickException as exc:
         exc.show()
+        # A parse error can come before the eager --json option was seen: look for it too.
+        if session.json or "--json" in (sys.argv[1:] if argv is None else argv):
+            message = session.redact(exc.format_message())
+            print_json({"error": {"type": "UsageError", "message": message,
+                                  "exit_code": exc.exit_code}})  # fmt: skip
         return exc.exit_code
     except Exception as exc:
         problem = describe(exc)
@@ -48,13 +56,17 @@ def run(argv: list[str] | None = None) -> int:
                 "this is a bug in the flowscale CLI"
                 + ("" if session.debug else "; rerun with --debug for the traceback"),
             )
-        return _report(session, problem)
+        return _report(session, problem, exc)
     except KeyboardInterrupt:  # before click started (reading .env)
         return int(ExitCode.INTERRUPTED)
     return result if isinstance(result, int) else 0
 
 
-def _report(session: Session, problem: Problem) -> int:
+def _report(session: Session, problem: Problem, exc: BaseException | None = None) -> int:
+    if session.json:  # scripts read stdout: one error object there, and the line on stderr
+        hint = None if problem.hint is None else session.redact(problem.hint)
+        print_json(error_json(attrs.evolve(problem, message=session.redact(problem.message),
+                                           hint=hint), exc))  # fmt: skip
     console = err_console()
     # Ctrl-C is the user's doing, not an error: say what became of the run, plainly.
     prefix = "" if problem.code == ExitCode.INTERRUPTED else "error: "

@@ -68,22 +68,56 @@ def stdout_console() -> Console:
 
 
 def print_table(
-    columns: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str = "(none)"
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    empty: str = "(none)",
+    whole: Sequence[int] = (),
 ) -> None:
-    table = Table(*columns, box=None, header_style="bold", pad_edge=False)
-    count = 0
-    for row in rows:
-        # Cells are data, not markup: a name with [brackets] must print as is.
-        table.add_row(*(Text(cell) for cell in row))
-        count += 1
+    """A table on stdout. Cells of the `whole` columns (ids people copy) are never cut: when
+    the terminal is too narrow for them, each row prints as a record instead, the first
+    column on a line of its own and the others indented under it."""
+    items = [tuple(row) for row in rows]
     console = stdout_console()
-    if count == 0:
+    if not items:
         console.print(empty, markup=False)
         return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for index, name in enumerate(columns):
+        table.add_column(name, no_wrap=index in whole)
+    for row in items:
+        # Cells are data, not markup: a name with [brackets] must print as is.
+        table.add_row(*(Text(cell) for cell in row))
     with console.capture() as capture:
         console.print(table)
     # Cells are padded to the column width: drop the trailing blanks that leaves on each line.
-    print_lines(line.rstrip() for line in capture.get().splitlines())
+    lines = [line.rstrip() for line in capture.get().splitlines()]
+    if _intact(items, whole, lines):
+        print_lines(lines)
+    else:
+        print_lines(_records(columns, items))
+
+
+def _intact(rows: Sequence[Sequence[str]], whole: Sequence[int], lines: Sequence[str]) -> bool:
+    """Whether the rendered `lines` show each `whole` cell on one line, and every word of the
+    other cells unbroken (a narrow terminal makes rich fold words or drop columns)."""
+    shown = "\n".join(lines)
+    for row in rows:
+        for index, cell in enumerate(row):
+            pieces = [cell] if index in whole else cell.split()
+            if not all(piece in shown for piece in pieces):
+                return False
+    return True
+
+
+def _records(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterable[str]:
+    for number, row in enumerate(rows):
+        if number:
+            yield ""
+        yield row[0]
+        for name, cell in zip(columns[1:], row[1:], strict=True):
+            if cell:
+                yield f"  {name.lower()}: {cell}"
 
 
 def display_path(path: pathlib.Path) -> str:

@@ -30,12 +30,14 @@ Examples:
     "--out",
     "-o",
     "out",
-    type=click.Path(path_type=pathlib.Path, allow_dash=True),
-    help="File or directory to save to; '-' writes to stdout [default: ./flowscale-outputs/].",
+    # A str, not a Path: pathlib drops the trailing separator that says "a folder" (dir/).
+    type=click.Path(path_type=str, allow_dash=True),
+    help="File to save to, or folder (an existing one, or dir/: created); '-' writes to "
+    "stdout [default: ./flowscale-outputs/].",
 )
 @json_option
 @click.pass_context
-def output(ctx: click.Context, filename: str, out: pathlib.Path | None) -> None:
+def output(ctx: click.Context, filename: str, out: str | None) -> None:
     """Download one output by its file name.
 
     The file name is as `runs get` or `run --json` show it.
@@ -51,7 +53,7 @@ def output(ctx: click.Context, filename: str, out: pathlib.Path | None) -> None:
                 ExitCode.API,
                 "wait for its run: flowscale runs wait RUN",
             )
-        if out is not None and str(out) == "-":
+        if out == "-":
             if found.is_text:
                 sys.stdout.write(found.file_content or "")
             else:
@@ -59,7 +61,7 @@ def output(ctx: click.Context, filename: str, out: pathlib.Path | None) -> None:
             sys.stdout.flush()
             return
         # A trailing separator makes the SDK treat the default as a folder even before it exists.
-        target: str | pathlib.Path = out if out is not None else f"{DEFAULT_OUT_ROOT}/"
+        target = out if out is not None else f"{DEFAULT_OUT_ROOT}/"
         path = interruptible(lambda: client.download_output(found, target))
     if session.json:
         print_json(

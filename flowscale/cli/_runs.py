@@ -47,8 +47,12 @@ Examples:
     "--status",
     "statuses",
     multiple=True,
+    # A typo would otherwise match nothing and print "no runs", which reads as an answer.
+    type=click.Choice([s.value for s in flowscale.RunStatus], case_sensitive=False),
     metavar="STATUS",
-    help="Only runs with this status (repeatable): queued, running, completed, failed, ...",
+    help="Only runs with this status (repeatable): "
+    + ", ".join(s.value for s in flowscale.RunStatus)
+    + ".",
 )
 @click.option(
     "--limit",
@@ -66,6 +70,8 @@ def list_runs(
     """List runs, newest first."""
     session = session_of(ctx)
     wanted = {s.lower() for s in statuses}
+    if "cancelled" in wanted:
+        wanted.add("canceled")  # the spelling some servers use
     with session.client() as client:
         # Paging stops as soon as enough runs matched; the status filter is ours (the API
         # has none), so a rare status may need several pages.
@@ -93,6 +99,7 @@ def list_runs(
             for r in items
         ),
         empty="no runs",
+        whole=(0,),
     )
 
 

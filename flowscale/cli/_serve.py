@@ -23,8 +23,11 @@ def import_server() -> ModuleType:
         # can still be reported as such.
         server.LocalServer  # noqa: B018
     except ImportError as exc:
+        from flowscale.server._extra import missing_server_packages
+
+        missing = ", ".join(missing_server_packages())
         raise CliError(
-            f"the local server needs {exc.name or 'its dependencies'}",
+            f"the local server needs {missing or exc.name or 'its dependencies'}",
             ExitCode.USAGE,
             "install flowscale[server] (pip install 'flowscale[server]')",
         ) from exc

@@ -97,15 +97,24 @@ Command line and pytest
 [--data-dir DIR]`` (also ``serve_forever(...)``) runs in the foreground until Ctrl-C.
 
 The pytest plugin (entry point ``flowscale``) provides the fixtures ``flowscale_server`` (a
-fresh server per test, ``step_delay=0.01``) and ``flowscale_server_session`` (one per session;
-call ``reset()`` between tests if you use faults).
+fresh server per test, ``step_delay=0.01``), ``flowscale_server_session`` (one per session;
+call ``reset()`` between tests if you use faults), ``flowscale_client`` and
+``flowscale_async_client`` (a ``Flowscale`` / ``AsyncFlowscale`` of ``flowscale_server``; the
+async one needs pytest-asyncio) and ``flowscale_env`` (``FLOWSCALE_API_URL`` /
+``FLOWSCALE_API_KEY`` set to ``flowscale_server`` for the test).
+
+Without the ``server`` extra, ``LocalServer``, ``serve_forever``, the fixtures and ``python -m
+flowscale.server`` raise ``MissingExtraError`` (an ``ImportError``) naming what is missing and
+``pip install 'flowscale[server]'``.
 """
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ._context import RunContext
+from ._extra import MissingExtraError, require_server_extra, server_module_missing
 from ._models import InputFile, RunCancelled, Workflow, WorkflowFailed
 
 if TYPE_CHECKING:
@@ -115,6 +124,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Faults",
     "InputFile",
+    "MissingExtraError",
     "LocalServer",
     "RunCancelled",
     "RunContext",
@@ -124,13 +134,24 @@ __all__ = [
 ]
 
 
+def load_server(what: str) -> ModuleType:
+    """The server's module (its ASGI stack), or `MissingExtraError` naming the extra."""
+    require_server_extra(what)
+    try:
+        from . import _server
+    except ModuleNotFoundError as exc:
+        error = server_module_missing(exc, what)
+        if error is None:
+            raise
+        raise error from exc
+    return _server
+
+
 def __getattr__(name: str) -> Any:
     # The ASGI stack (starlette, uvicorn) loads only when the server itself is asked for, so the
     # pytest plugin, which imports this package in every test session, stays cheap.
     if name in ("LocalServer", "serve_forever"):
-        from . import _server
-
-        return getattr(_server, name)
+        return getattr(load_server(f"flowscale.server.{name}"), name)
     if name == "Faults":
         from ._faults import Faults
 

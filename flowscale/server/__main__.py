@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._server import serve_forever
+from . import MissingExtraError, load_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
         "--step-delay", type=float, default=None, help="seconds per step of built-in workflows"
     )
     args = parser.parse_args(argv)
-    return serve_forever(
+    try:
+        serve_forever = load_server("python -m flowscale.server").serve_forever
+    except MissingExtraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    code: int = serve_forever(
         host=args.host,
         port=args.port,
         api_key=args.api_key,
@@ -31,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         step_delay=args.step_delay,
     )
+    return code
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import flowscale
@@ -93,10 +95,13 @@ def test_failed_run(cli: Cli) -> None:
     assert result.stdout == ""
 
 
-def test_failed_run_json_keeps_stdout_empty(cli_inproc: InProcessCli) -> None:
+def test_failed_run_json_prints_only_the_error_object(cli_inproc: InProcessCli) -> None:
+    # Was: stdout stays empty. Issue 11 asks for one JSON error object there instead (a
+    # script reading stdout then learns why), the one-line message still on stderr.
     result = cli_inproc("run", "Always Fails", "-i", "prompt=x", "--json")
     assert result.returncode == FAILED
-    assert result.stdout == ""
+    error = json.loads(result.stdout)["error"]
+    assert (error["type"], error["exit_code"]) == ("RunFailedError", FAILED)
 
 
 def test_cancelled_run(cli: Cli, client: flowscale.Flowscale) -> None:

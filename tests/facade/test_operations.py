@@ -32,9 +32,13 @@ def png_bytes(color: str = "red") -> bytes:
 
 
 def test_flowscale_api_is_the_vendor_name() -> None:
+    # Was an alias of Flowscale; issue 11 made it the 1.x interface built on Flowscale
+    # (tests/legacy), since 1.x code failed on the alias's typed results.
     from flowscale import Flowscale
 
-    assert FlowscaleAPI is Flowscale
+    assert FlowscaleAPI is not Flowscale
+    assert FlowscaleAPI.__name__ == "FlowscaleAPI"
+    assert "Flowscale" in (FlowscaleAPI.__doc__ or "")
 
 
 def test_cluster_operations(client: Any) -> None:
