@@ -32,57 +32,85 @@ SortOrder = Literal["asc", "desc"]
 
 
 class ContainerStatus(TypedDict):
+    """One container's health in 1.x's `check_health()` result."""
+
     container: str | None
     status: str
 
 
 class HealthCheckResponse(TypedDict):
+    """1.x's `check_health()` result: `{"status": "success", "data": [ContainerStatus, ...]}`."""
+
     status: str
     data: list[ContainerStatus]
 
 
 class QueueItem(TypedDict):
+    """One container's queue in 1.x's `get_queue()` result (`queue_running`, `queue_pending`)."""
+
     container: str | None
     queue: dict[str, Any]
 
 
 class QueueResponse(TypedDict):
+    """1.x's `get_queue()` result: `{"status": "success", "data": [QueueItem, ...]}`."""
+
     status: str
     data: list[QueueItem]
 
 
 class ExecuteWorkflowResponseData(TypedDict):
+    """The `data` of 1.x's `execute_workflow()` result: the new run's id and its workflow."""
+
     run_id: str
     workflow_id: str
 
 
 class ExecuteWorkflowResponse(TypedDict):
+    """1.x's `execute_workflow()` result: `{"status": "success", "data": {run_id, workflow_id}}`."""
+
     status: str
     data: ExecuteWorkflowResponseData
 
 
 class GetOutputResponse(TypedDict):
+    """1.x's `get_output()` result: `data` holds `download_url`
+    (or `file_content`) and `generation_status`.
+    """
+
     status: str
     data: dict[str, Any]  # download_url (or file_content) and generation_status
 
 
 class RunDetailResponse(TypedDict):
+    """1.x's `get_run()` result: `data` is the run as the API sends it
+    (`_id`, `status`, `inputs`, `outputs`, ...).
+    """
+
     status: str
     data: dict[str, Any]  # _id, team_id, workflow_id, group_id, status, inputs, outputs, ...
 
 
 class RunListResponse(TypedDict):
+    """1.x's `get_runs()` result: paging in `meta`, the runs in `data["runs"]`."""
+
     status: str
     meta: dict[str, Any]
     data: dict[str, Any]  # {"runs": [...]}
 
 
 class CancelRunResponse(TypedDict):
+    """1.x's `cancel_run()` result: `data` is the server's message."""
+
     status: str
     data: str
 
 
 class ExecuteWorkflowAsyncOutput(TypedDict):
+    """1.x's `execute_workflow_async()` result: every output by filename, their
+    count and the status.
+    """
+
     run_id: str
     workflow_id: str
     outputs: dict[str, GetOutputResponse]
@@ -248,6 +276,7 @@ class FlowscaleAPI:
         return f"FlowscaleAPI({self._client!r})"
 
     def close(self) -> None:
+        """Close the underlying `Flowscale` client and its connections."""
         self._client.close()
 
     def __enter__(self) -> FlowscaleAPI:
@@ -262,6 +291,11 @@ class FlowscaleAPI:
         self.close()
 
     def check_health(self) -> HealthCheckResponse:
+        """Each container's health, as 1.x returned it (`HealthCheckResponse`).
+
+        Raises:
+            FlowscaleError: the request failed (see `Flowscale.check_health`).
+        """
         return {
             "status": "success",
             "data": [
@@ -270,6 +304,11 @@ class FlowscaleAPI:
         }
 
     def get_queue(self) -> QueueResponse:
+        """Each container's running and pending queue, as 1.x returned it (`QueueResponse`).
+
+        Raises:
+            FlowscaleError: the request failed (see `Flowscale.get_queue`).
+        """
         return {
             "status": "success",
             "data": [
@@ -287,6 +326,17 @@ class FlowscaleAPI:
     def execute_workflow(
         self, workflow_id: str, data: dict[str, Any], group_id: str | None = None
     ) -> ExecuteWorkflowResponse:
+        """Start a run of `workflow_id` with the inputs `data`.
+
+        Lists become fields `name_0`, `name_1`, ..., as in 1.x.
+
+        Returns:
+            `{"status": "success", "data": {"run_id": ..., "workflow_id": ...}}`.
+
+        Raises:
+            ValueError: a `str` value names an existing file (pass `pathlib.Path` to upload it).
+            FlowscaleError: the request failed; `RunMayExistError` when the run may exist.
+        """
         submitted = self._client.execute_workflow(workflow_id, _legacy_inputs(data), group_id)
         return {
             "status": "success",
@@ -321,13 +371,28 @@ class FlowscaleAPI:
         }
 
     def get_output(self, filename: str) -> GetOutputResponse | None:
+        """The output named `filename` (`GetOutputResponse`), or None while it is not ready.
+
+        Raises:
+            FlowscaleError: the request failed (see `Flowscale.get_output`).
+        """
         output = self._client.get_output(filename)
         return None if output is None else _output_dict(output)
 
     def cancel_run(self, run_id: str) -> CancelRunResponse:
+        """Cancel the run `run_id`; `data` is the server's message.
+
+        Raises:
+            NotFoundError: there is no such run.
+        """
         return {"status": "success", "data": self._client.cancel_run(run_id)}
 
     def get_run(self, run_id: str) -> RunDetailResponse:
+        """The run `run_id` as 1.x returned it (`RunDetailResponse`).
+
+        Raises:
+            NotFoundError: there is no such run.
+        """
         return {"status": "success", "data": _run_dict(self._client.get_run(run_id))}
 
     def get_runs(
@@ -338,6 +403,11 @@ class FlowscaleAPI:
         page: int = 1,
         page_size: int = 10,
     ) -> RunListResponse:
+        """One page of runs, optionally of one group, as 1.x returned it (`RunListResponse`).
+
+        Raises:
+            FlowscaleError: the request failed (see `Flowscale.get_runs`).
+        """
         result = self._client.get_runs(
             group_id, sort_by=sort_by, sort_order=sort_order, page=page, page_size=page_size
         )

@@ -100,4 +100,6 @@ def _async_fixture() -> Any:
     return async_client
 
 
-flowscale_async_client = _async_fixture()
+flowscale_async_client: object = (
+    _async_fixture()
+)  # a fixture object; its value is an AsyncFlowscale
