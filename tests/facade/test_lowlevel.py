@@ -131,9 +131,11 @@ def test_client_api_raises_the_typed_errors_and_sends_the_key(server: LocalServe
             client.api.get_run("no-such-run")
         server.faults.status(503, route="get_queue", count=1)
         assert client.api.get_queue() is not None  # retried by the request path
-    with Flowscale(api_key="wrong", base_url=server.base_url) as client:
-        with pytest.raises(flowscale.AuthenticationError):
-            client.api.check_health()
+    with (
+        Flowscale(api_key="wrong", base_url=server.base_url) as client,
+        pytest.raises(flowscale.AuthenticationError),
+    ):
+        client.api.check_health()
 
 
 # ---- nothing lost ---------------------------------------------------------------------------
@@ -163,7 +165,8 @@ def test_a_field_the_sdk_does_not_model_is_readable_through_raw() -> None:
     finally:
         server.close()
     assert got.raw["priority"] == 7
-    assert got.error is not None and got.error.raw["retryable"] is False
+    assert got.error is not None
+    assert got.error.raw["retryable"] is False
     assert got.inputs[0].raw["origin"] == "form"
     assert json.loads(json.dumps(got.to_dict()))["created_at"] == "2026-01-02T03:04:05+00:00"
     assert "raw" not in got.to_dict()
