@@ -80,9 +80,10 @@ class Call:
     """How the request path should send the request a generated operation is about to make.
 
     The generated functions take no per-call options, so the caller sets these in
-    `CURRENT_CALL` around the call. `keep_reply=False` is for the facade, which reads each
-    reply once into its own types: the reply is left in `response` and the generated parser
-    is handed an empty stand-in instead, so nothing is parsed twice.
+    `CURRENT_CALL` around the call (`with Call(...) as call:`). `keep_reply=False` is for
+    the facade, which reads each reply once into its own types: the reply is left in
+    `response` and the generated parser is handed an empty stand-in, so nothing is parsed
+    twice.
     """
 
     operation: Operation
@@ -95,6 +96,16 @@ class Call:
     retry: RetryPolicy | None = None
     keep_reply: bool = True
     response: httpx.Response | None = None
+    _token: contextvars.Token[Call | None] | None = attrs.field(default=None, init=False)
+
+    def __enter__(self) -> Call:
+        self._token = CURRENT_CALL.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            CURRENT_CALL.reset(self._token)
+            self._token = None
 
     def taken(self) -> httpx.Response:
         """The reply left by the request path (with `keep_reply=False`)."""

@@ -36,6 +36,9 @@ logger = logging.getLogger("flowscale")
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=64)
 _REQUEST = operation("request")
+# What the generated parser is handed when the caller reads the reply itself (never read
+# further: an empty, finished reply).
+_STAND_IN = httpx.Response(204)
 # Keyword arguments of httpx's request() that carry a body.
 _BODY_ARGS = ("content", "data", "files", "json")
 
@@ -198,7 +201,7 @@ class AsyncAPI:
             return response
         call.response = response
         # The generated parser gets an empty 204 it ignores; the caller reads the reply.
-        return httpx.Response(204, request=response.request)
+        return _STAND_IN
 
     def _check_loop(self) -> None:
         # An httpx.AsyncClient's connections belong to the event loop that opened them: a

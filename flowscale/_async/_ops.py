@@ -9,15 +9,14 @@ costs about as much as importing httpx, paid at the first call rather than at im
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import httpx
 
 from .. import _convert as convert
 from .._deadline import NO_DEADLINE, Deadline
 from .._inputs import EncodedInputs
-from .._operations import CURRENT_CALL, Call, operation
+from .._operations import Call, operation
 from .._retry import RetryPolicy
 from .._types import ContainerHealth, ContainerQueue, Output, Run, RunPage, SubmittedRun, Workflow
 from ._http import AsyncAPI
@@ -37,7 +36,6 @@ class AsyncOperations:
         self.stream_read_timeout = stream_read_timeout
         self.events_unavailable = False
 
-    @contextmanager
     def _call(
         self,
         name: str,
@@ -49,8 +47,8 @@ class AsyncOperations:
         timeout: httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
-    ) -> Iterator[Call]:
-        call = Call(
+    ) -> Call:
+        return Call(
             operation(name),
             deadline=deadline,
             body=body,
@@ -61,11 +59,6 @@ class AsyncOperations:
             retry=retry,
             keep_reply=False,
         )
-        token = CURRENT_CALL.set(call)
-        try:
-            yield call
-        finally:
-            CURRENT_CALL.reset(token)
 
     async def check_health(self) -> list[ContainerHealth]:
         from flowscale_api.api.comfy import check_health

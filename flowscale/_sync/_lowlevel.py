@@ -7,11 +7,9 @@ operation added to the spec is callable here right after `scripts/regenerate`, w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from .._operations import CURRENT_CALL, Call, GeneratedOperation, generated_operations, operation
+from .._operations import Call, GeneratedOperation, generated_operations, operation
 from ._http import SyncAPI
 
 __all__ = ["Endpoint", "LowLevelAPI"]
@@ -65,18 +63,12 @@ class Endpoint:
         """The operation's operationId."""
         return self._generated.name
 
-    @contextmanager
-    def _call(self, arguments: dict[str, Any]) -> Iterator[None]:
+    def _call(self, arguments: dict[str, Any]) -> Call:
         workflow_id = arguments.get("workflow_id")
-        call = Call(
+        return Call(
             operation(self._generated.name),
             workflow_id=workflow_id if isinstance(workflow_id, str) else None,
         )
-        token = CURRENT_CALL.set(call)
-        try:
-            yield
-        finally:
-            CURRENT_CALL.reset(token)
 
     def __call__(self, *args: Any, **kwargs: Any) -> object:
         """Send the operation; returns the generated model of its reply.

@@ -10,15 +10,14 @@ costs about as much as importing httpx, paid at the first call rather than at im
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
 import httpx
 
 from .. import _convert as convert
 from .._deadline import NO_DEADLINE, Deadline
 from .._inputs import EncodedInputs
-from .._operations import CURRENT_CALL, Call, operation
+from .._operations import Call, operation
 from .._retry import RetryPolicy
 from .._types import ContainerHealth, ContainerQueue, Output, Run, RunPage, SubmittedRun, Workflow
 from ._http import SyncAPI
@@ -38,7 +37,6 @@ class Operations:
         self.stream_read_timeout = stream_read_timeout
         self.events_unavailable = False
 
-    @contextmanager
     def _call(
         self,
         name: str,
@@ -50,8 +48,8 @@ class Operations:
         timeout: httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
-    ) -> Iterator[Call]:
-        call = Call(
+    ) -> Call:
+        return Call(
             operation(name),
             deadline=deadline,
             body=body,
@@ -62,11 +60,6 @@ class Operations:
             retry=retry,
             keep_reply=False,
         )
-        token = CURRENT_CALL.set(call)
-        try:
-            yield call
-        finally:
-            CURRENT_CALL.reset(token)
 
     def check_health(self) -> list[ContainerHealth]:
         from flowscale_api.api.comfy import check_health

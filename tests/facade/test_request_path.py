@@ -73,11 +73,13 @@ class CountingServer:
                     if not chunk:
                         return
                     data += chunk
-                head = data.split(b"\r\n\r\n")[0].decode("latin-1")
+                raw_head, _, rest = data.partition(b"\r\n\r\n")
+                head = raw_head.decode("latin-1")
                 with self._lock:
                     self.heads.append(head)
                 if self.mode == "hangup":
                     return
+                _read_body(conn, head, rest)  # reply after the whole request, as servers do
                 body = b'{"status":"error","errors":["busy"]}'
                 conn.sendall(
                     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n"
@@ -88,6 +90,24 @@ class CountingServer:
 
     def close(self) -> None:
         self._listener.close()
+
+
+def _read_body(conn: socket.socket, head: str, rest: bytes) -> None:
+    lowered = head.lower()
+    length = re.search(r"content-length: *(\d+)", lowered)
+    if length:
+        left = int(length.group(1)) - len(rest)
+        while left > 0:
+            chunk = conn.recv(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
+    elif "transfer-encoding: chunked" in lowered:
+        while not rest.endswith(b"0\r\n\r\n"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            rest += chunk
 
 
 @pytest.fixture
