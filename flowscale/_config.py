@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
 import urllib.parse
@@ -24,7 +23,9 @@ API_KEY_HEADER = "X-API-KEY"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
 USER_AGENT = (
-    f"flowscale-python/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
+    f"flowscale-python/{__version__} httpx/{httpx.__version__} python/{{}}.{{}}.{{}}".format(
+        *sys.version_info[:3]
+    )
 )
 # RFC 9110 field names are tokens; values are visible ASCII, spaces and tabs (obs-text is
 # refused: httpx would raise UnicodeEncodeError on every later request).
