@@ -128,9 +128,11 @@ class AsyncRunEventStream:
             self._chunks = None
 
     async def _drain(self) -> None:
-        # What follows the final event is normally just the end of the body (the server
-        # closes the stream after it). Reading it hands the connection back to the pool warm,
-        # so the next request (the waiter's confirming GET) does not open a new one.
+        # What follows the final event is just the end of the body: the spec says the server
+        # closes the stream after it. Reading it hands the connection back to the pool warm,
+        # so the next request (the waiter's confirming GET) does not open a new one. A server
+        # that keeps the stream open costs at most one read timeout (bounded by the deadline)
+        # and DRAIN_LIMIT bytes.
         chunks = self._chunks
         if chunks is None:
             return
