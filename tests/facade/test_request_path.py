@@ -14,6 +14,7 @@ import pathlib
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ from flowscale import (
     Output,
     PollRetry,
     RunMayExistError,
+    RunTimeoutError,
     ServerError,
 )
 from flowscale.server import LocalServer
@@ -320,3 +322,15 @@ def test_error_statuses_keep_their_meaning_per_operation(
     with pytest.raises(APIStatusError) as caught:
         client.get_run("r")
     assert type(caught.value) is APIStatusError
+
+
+def test_retry_after_never_sleeps_past_the_deadline(make_client: Any, server: LocalServer) -> None:
+    client = make_client(max_retries=MAX_RETRIES)
+    run_id = client.execute_workflow(SLOW, {"seconds": 0.01}).run_id
+    server.faults.status(501, route="stream_run_events")  # the waiter polls
+    server.faults.rate_limit("30", route="get_run")  # "come back in 30 s", always
+    started = time.monotonic()
+    with pytest.raises(RunTimeoutError):
+        client.wait_for_run(run_id, timeout=1.5, poll_interval=0.1)
+    assert time.monotonic() - started < 10  # not 30 s: the hint is capped by the deadline
+    assert server.counters()["requests"]["get_run"] >= 1
