@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import urllib.parse
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ import httpx
 from ._errors import ConfigurationError
 from ._logs import register_secrets
 from ._retry import RetryPolicy
+from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "ClientConfig"]
 
@@ -21,6 +23,15 @@ BASE_URL_ENV = "FLOWSCALE_API_URL"
 API_KEY_HEADER = "X-API-KEY"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+USER_AGENT = (
+    f"flowscale-python/{__version__} httpx/{httpx.__version__} python/{{}}.{{}}.{{}}".format(
+        *sys.version_info[:3]
+    )
+)
+# RFC 9110 field names are tokens; values are visible ASCII, spaces and tabs (obs-text is
+# refused: httpx would raise UnicodeEncodeError on every later request).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 def in_browser() -> bool:
@@ -161,6 +172,13 @@ class ClientConfig:
 
 
 def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of `headers` once every name and value is one HTTP allows.
+
+    Raises:
+        TypeError: not a mapping of str to str.
+        ValueError: a name that is not an HTTP token, or a value with a line break, another
+            control character or a non-ASCII character.
+    """
     if not isinstance(headers, Mapping):
         raise TypeError(
             f"custom headers must be a mapping of str to str, not {type(headers).__name__}"
@@ -173,6 +191,15 @@ def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
             )
         if any(c in name + value for c in "\r\n"):
             raise ValueError(f"custom header {name!r} contains a line break")
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(
+                f"custom header name {name!r} is not a valid HTTP header name (letters, "
+                "digits and !#$%&'*+-.^_`|~ only)"
+            )
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ValueError(
+                f"custom header {name!r} has a value with a control or non-ASCII character"
+            )
         checked[name] = value
     register_secrets(*checked.values())  # header values are often tokens: blanked in logs
     return checked

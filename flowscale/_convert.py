@@ -1,29 +1,24 @@
-"""Reading replies: generated models to the SDK's value classes, error replies to exceptions."""
+"""Reading replies into the SDK's value classes, once, straight from the reply's JSON (no I/O).
+
+Each reply is decoded once and each value class keeps the JSON object it was read from
+(`raw`), so a field the server adds reaches users before the SDK models it. `MAPPED` and
+`UNMAPPED` say, for every schema of the spec the facade reads, which property becomes which
+attribute and which are left out on purpose: tests/unit/test_drift.py fails when the generated
+models have a property in neither, so a spec change cannot be dropped silently.
+"""
 
 from __future__ import annotations
 
+import datetime
 import json
-from collections.abc import Callable, Mapping
-from http import HTTPStatus
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
 
-from ._errors import (
-    APIStatusError,
-    AuthenticationError,
-    FieldError,
-    NotFoundError,
-    OutputTimedOutError,
-    PermissionDeniedError,
-    RateLimitError,
-    ResponseValidationError,
-    ServerError,
-    ValidationError,
-)
+from ._errors import ResponseValidationError
 from ._events import output_from_mapping
-from ._operations import api_models, is_unset
-from ._retry import parse_retry_after
+from ._status import safe_url
 from ._types import (
     ContainerHealth,
     ContainerQueue,
@@ -39,28 +34,133 @@ from ._types import (
 )
 
 T = TypeVar("T")
+JSON = Mapping[str, Any]
 
-OUTPUT_PATH = "/api/v1/runs/output"
+_ENVELOPE = {"data": "(the value itself)"}
+_ENVELOPE_UNMAPPED = {
+    "status": "always 'success' on a 2xx reply",
+    "errors": "only set on error replies, which become exceptions",
+}
+_ENVELOPE_META_UNMAPPED = {
+    **_ENVELOPE_UNMAPPED,
+    "meta": "the vendor's free-form reply metadata (no documented fields); read it via `raw`",
+}
 
+# Schema -> {JSON property: the facade attribute it fills}.
+MAPPED: Mapping[str, Mapping[str, str]] = {
+    "HealthResponse": _ENVELOPE,
+    "ContainerHealth": {
+        "container": "ContainerHealth.container",
+        "url": "ContainerHealth.container (fallback)",
+        "status": "ContainerHealth.status",
+    },
+    "QueueResponse": _ENVELOPE,
+    "ContainerQueue": {
+        "container": "ContainerQueue.container",
+        "comfy_uri": "ContainerQueue.container (fallback)",
+        "queue": "ContainerQueue.running / pending",
+    },
+    "ComfyQueue": {
+        "queue_running": "ContainerQueue.running",
+        "queue_pending": "ContainerQueue.pending",
+    },
+    "WorkflowsResponse": _ENVELOPE,
+    "Workflow": {
+        "id": "Workflow.id",
+        "name": "Workflow.name",
+        "description": "Workflow.description",
+        "inputs": "Workflow.inputs",
+        "outputs": "Workflow.outputs",
+    },
+    "ExecuteResponse": _ENVELOPE,
+    "RunCreated": {
+        "run_id": "SubmittedRun.run_id",
+        "workflow_id": "SubmittedRun.workflow_id",
+        "output_names": "SubmittedRun.output_names",
+    },
+    "RunResponse": _ENVELOPE,
+    "Run": {
+        "_id": "Run.id",
+        "team_id": "Run.team_id",
+        "workflow_id": "Run.workflow_id",
+        "group_id": "Run.group_id",
+        "status": "Run.status",
+        "inputs": "Run.inputs",
+        "output_names": "Run.output_names",
+        "outputs": "Run.outputs",
+        "created_at": "Run.created_at",
+        "started_at": "Run.started_at",
+        "completed_at": "Run.completed_at",
+        "error": "Run.error",
+    },
+    "RunInput": {
+        "path": "RunInput.path",
+        "value": "RunInput.value",
+        "s3_key": "RunInput.s3_key",
+        "url": "RunInput.url",
+    },
+    "RunOutput": {
+        "filename": "RunOutputFile.filename",
+        "s3_key": "RunOutputFile.s3_key",
+        "url": "RunOutputFile.url",
+    },
+    "RunError": {
+        "message": "RunFailure.message",
+        "node_id": "RunFailure.node_id",
+        "node_type": "RunFailure.node_type",
+        "exception_type": "RunFailure.exception_type",
+    },
+    "RunListResponse": {"data": "RunPage.runs", "meta": "RunPage paging fields"},
+    "RunList": {"runs": "RunPage.runs", "group_id": "RunPage.group_id"},
+    "RunListMeta": {
+        "sort_by": "RunPage.sort_by",
+        "sort_order": "RunPage.sort_order",
+        "page": "RunPage.page",
+        "page_size": "RunPage.page_size",
+        "group_id": "RunPage.group_id",
+        "total_count": "RunPage.total_count",
+        "total_pages": "RunPage.total_pages",
+    },
+    "OutputResponse": _ENVELOPE,
+    "OutputData": {
+        "download_url": "Output.download_url",
+        "file_content": "Output.file_content",
+        "generation_status": "Output.generation_status",
+        "filename": "Output.filename",
+        "content_type": "Output.content_type",
+        "size": "Output.size",
+    },
+    "CancelResponse": {"data": "cancel_run's return value (the server's message)"},
+}
 
-def _opt(value: Any) -> Any:
-    return None if is_unset(value) else value
-
-
-def _opt_str(value: Any) -> str | None:
-    value = _opt(value)
-    return None if value is None else str(value)
-
-
-def safe_url(url: httpx.URL) -> str:
-    """The URL for messages and logs: no query on foreign hosts (signed links carry secrets)."""
-    return str(url.copy_with(query=None, fragment=None))
+# Schema -> {JSON property: why the facade does not map it} (still readable through `raw`).
+UNMAPPED: Mapping[str, Mapping[str, str]] = {
+    **{
+        name: _ENVELOPE_UNMAPPED
+        for name in ("WorkflowsResponse", "RunListResponse", "CancelResponse")
+    },
+    **{
+        name: _ENVELOPE_META_UNMAPPED
+        for name in (
+            "HealthResponse",
+            "QueueResponse",
+            "ExecuteResponse",
+            "RunResponse",
+            "OutputResponse",
+        )
+    },
+    "RunCreated": {
+        "number": "ComfyUI's queue number at submission: stale at once (use get_queue)",
+        "node_errors": "always empty on success; a failed submission is an error reply",
+    },
+    "RunList": {"count": "the page's length: len(page)"},
+}
 
 
 def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
     """Run `build` on the JSON body; any shape problem becomes `ResponseValidationError`."""
     try:
-        body = response.json()
+        body = json.loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ResponseValidationError(
             f"{response.request.method} {safe_url(response.request.url)} returned "
@@ -81,243 +181,229 @@ def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
         ) from exc
 
 
-def _require_mapping(body: Any) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise TypeError(f"expected a JSON object, got {type(body).__name__}")
-    return body
+# ---- shapes ---------------------------------------------------------------------------------
 
 
-# ---- success replies -----------------------------------------------------------------------
+def _object(value: object, what: str = "a JSON object") -> JSON:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected {what}, got {type(value).__name__}")
+    return value
 
 
-def health(body: Any) -> list[ContainerHealth]:
-    reply = api_models().HealthResponse.from_dict(_require_mapping(body))
-    return [
-        ContainerHealth(
-            container=_opt_str(item.container) or _opt_str(item.url), status=str(item.status)
-        )
-        for item in reply.data
-    ]
+def _list(value: object, what: str) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError(f"{what} must be a JSON array, got {type(value).__name__}")
+    return value
 
 
-def _entry(raw: Any) -> QueueEntry:
-    items = list(raw) if isinstance(raw, list | tuple) else []
-    number = items[0] if items and isinstance(items[0], int) else None
-    run_id = str(items[1]) if len(items) > 1 and items[1] is not None else None
-    return QueueEntry(number=number, run_id=run_id)
+def _str(value: object) -> str:
+    return value if type(value) is str else str(value)
 
 
-def queue(body: Any) -> list[ContainerQueue]:
-    reply = api_models().QueueResponse.from_dict(_require_mapping(body))
+def _opt_str(value: object) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _required_str(body: JSON, key: str) -> str:
+    value = body[key]  # KeyError: a required property is missing
+    if value is None:
+        raise TypeError(f"{key} must not be null")
+    return _str(value)
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _time(value: object) -> datetime.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _data(body: object) -> Any:
+    return _object(body)["data"]
+
+
+# ---- success replies ------------------------------------------------------------------------
+
+
+def health(body: object) -> list[ContainerHealth]:
+    """`check_health`'s reply."""
     result = []
-    for item in reply.data:
-        running = _opt(item.queue.queue_running) or []
-        pending = _opt(item.queue.queue_pending) or []
+    for item in _list(_data(body), "data"):
+        item = _object(item)
         result.append(
-            ContainerQueue(
-                container=_opt_str(item.container) or _opt_str(item.comfy_uri),
-                running=tuple(_entry(e) for e in running),
-                pending=tuple(_entry(e) for e in pending),
+            ContainerHealth(
+                container=_opt_str(item.get("container")) or _opt_str(item.get("url")),
+                status=_required_str(item, "status"),
+                raw=item,
             )
         )
     return result
 
 
-def _json_mapping(raw: Any) -> Mapping[str, Any]:
+def _entry(raw: object) -> QueueEntry:
+    items = list(raw) if isinstance(raw, list | tuple) else []
+    number = items[0] if items and isinstance(items[0], int) else None
+    run_id = str(items[1]) if len(items) > 1 and items[1] is not None else None
+    return QueueEntry(number=number, run_id=run_id, raw=tuple(items))
+
+
+def queue(body: object) -> list[ContainerQueue]:
+    """`get_queue`'s reply."""
+    result = []
+    for item in _list(_data(body), "data"):
+        item = _object(item)
+        entries = _object(item["queue"])
+        result.append(
+            ContainerQueue(
+                container=_opt_str(item.get("container")) or _opt_str(item.get("comfy_uri")),
+                running=tuple(_entry(e) for e in _list(entries.get("queue_running"), "running")),
+                pending=tuple(_entry(e) for e in _list(entries.get("queue_pending"), "pending")),
+                raw=item,
+            )
+        )
+    return result
+
+
+def _json_mapping(raw: object) -> Mapping[str, Any]:
     if isinstance(raw, Mapping):
         return dict(raw)
     if not raw:
         return {}
+    if not isinstance(raw, str):
+        raise TypeError(f"workflow inputs/outputs must be JSON text, got {type(raw).__name__}")
     decoded = json.loads(raw)
     if not isinstance(decoded, Mapping):
         raise ValueError(f"workflow inputs/outputs must be a JSON object, got {raw!r}")
     return dict(decoded)
 
 
-def workflows(body: Any) -> list[Workflow]:
-    reply = api_models().WorkflowsResponse.from_dict(_require_mapping(body))
-    return [
-        Workflow(
-            id=str(item.id),
-            name=str(item.name),
-            description=_opt_str(item.description),
-            inputs=_json_mapping(_opt(item.inputs)),
-            outputs=_json_mapping(_opt(item.outputs)),
-        )
-        for item in reply.data
-    ]
-
-
-def submitted(body: Any, workflow_id: str) -> SubmittedRun:
-    data = api_models().ExecuteResponse.from_dict(_require_mapping(body)).data
-    return SubmittedRun(
-        run_id=str(data.run_id),
-        workflow_id=_opt_str(data.workflow_id) or workflow_id,
-        output_names=tuple(str(n) for n in (_opt(data.output_names) or ())),
-    )
-
-
-def run_from_api(item: Any) -> Run:
-    """A generated `flowscale_api.models.Run` as the SDK's `Run`."""
-    error = _opt(item.error)
-    return Run(
-        id=str(item.field_id),
-        status=str(item.status),
-        workflow_id=_opt_str(item.workflow_id),
-        group_id=_opt_str(item.group_id),
-        team_id=_opt_str(item.team_id),
-        inputs=tuple(
-            RunInput(
-                path=str(i.path),
-                value=_opt_str(i.value),
-                s3_key=_opt_str(i.s3_key),
-                url=_opt_str(i.url),
+def workflows(body: object) -> list[Workflow]:
+    """`get_workflows`' reply."""
+    result = []
+    for item in _list(_data(body), "data"):
+        item = _object(item)
+        result.append(
+            Workflow(
+                id=_required_str(item, "id"),
+                name=_required_str(item, "name"),
+                description=_opt_str(item.get("description")),
+                inputs=_json_mapping(item.get("inputs")),
+                outputs=_json_mapping(item.get("outputs")),
+                raw=item,
             )
-            for i in (_opt(item.inputs) or ())
-        ),
-        output_names=tuple(str(n) for n in (_opt(item.output_names) or ())),
-        outputs=tuple(
-            RunOutputFile(filename=str(o.filename), s3_key=_opt_str(o.s3_key), url=_opt_str(o.url))
-            for o in (_opt(item.outputs) or ())
-        ),
-        created_at=_opt(item.created_at),
-        started_at=_opt(item.started_at),
-        completed_at=_opt(item.completed_at),
-        error=None
-        if error is None
-        else RunFailure(
-            message=str(error.message),
-            node_id=_opt_str(error.node_id),
-            node_type=_opt_str(error.node_type),
-            exception_type=_opt_str(error.exception_type),
-        ),
+        )
+    return result
+
+
+def submitted(body: object, workflow_id: str) -> SubmittedRun:
+    """`execute_workflow`'s reply."""
+    data = _object(_data(body))
+    return SubmittedRun(
+        run_id=_required_str(data, "run_id"),
+        workflow_id=_opt_str(data.get("workflow_id")) or workflow_id,
+        output_names=tuple(_str(n) for n in _list(data.get("output_names"), "output_names")),
+        raw=data,
     )
 
 
-def run(body: Any) -> Run:
-    return run_from_api(api_models().RunResponse.from_dict(_require_mapping(body)).data)
+def _failure(value: object) -> RunFailure | None:
+    if value is None:
+        return None
+    error = _object(value, "error to be a JSON object")
+    return RunFailure(
+        message=_required_str(error, "message"),
+        node_id=_opt_str(error.get("node_id")),
+        node_type=_opt_str(error.get("node_type")),
+        exception_type=_opt_str(error.get("exception_type")),
+        raw=error,
+    )
 
 
-def run_page(body: Any, page: int) -> RunPage:
-    reply = api_models().RunListResponse.from_dict(_require_mapping(body))
-    meta = _opt(reply.meta)
-    runs = tuple(run_from_api(r) for r in reply.data.runs)
+def _run_input(value: object) -> RunInput:
+    item = _object(value)
+    return RunInput(
+        path=_required_str(item, "path"),
+        value=_opt_str(item.get("value")),
+        s3_key=_opt_str(item.get("s3_key")),
+        url=_opt_str(item.get("url")),
+        raw=item,
+    )
+
+
+def _run_output(value: object) -> RunOutputFile:
+    item = _object(value)
+    return RunOutputFile(
+        filename=_required_str(item, "filename"),
+        s3_key=_opt_str(item.get("s3_key")),
+        url=_opt_str(item.get("url")),
+        raw=item,
+    )
+
+
+def run_from_mapping(value: object) -> Run:
+    """One run object of the API (`Run` schema)."""
+    item = _object(value)
+    get = item.get
+    return Run(
+        id=_required_str(item, "_id"),
+        status=_required_str(item, "status"),
+        workflow_id=_opt_str(get("workflow_id")),
+        group_id=_opt_str(get("group_id")),
+        team_id=_opt_str(get("team_id")),
+        inputs=tuple(_run_input(i) for i in _list(get("inputs"), "inputs")),
+        output_names=tuple(_str(n) for n in _list(get("output_names"), "output_names")),
+        outputs=tuple(_run_output(o) for o in _list(get("outputs"), "outputs")),
+        created_at=_time(get("created_at")),
+        started_at=_time(get("started_at")),
+        completed_at=_time(get("completed_at")),
+        error=_failure(get("error")),
+        raw=item,
+    )
+
+
+def run(body: object) -> Run:
+    """`get_run`'s reply."""
+    return run_from_mapping(_data(body))
+
+
+def run_page(body: object, page: int) -> RunPage:
+    """`get_runs`' reply; `page` is the page asked for (servers without `meta` omit it)."""
+    reply = _object(body)
+    data = _object(reply["data"])
+    runs = tuple(run_from_mapping(r) for r in _list(data["runs"], "runs"))
+    meta = reply.get("meta")
     if meta is None:
-        return RunPage(runs=runs, page=page, group_id=_opt_str(reply.data.group_id))
+        return RunPage(runs=runs, page=page, group_id=_opt_str(data.get("group_id")), raw=reply)
+    meta = _object(meta)
     return RunPage(
         runs=runs,
-        page=int(_opt(meta.page) or page),
-        page_size=_opt(meta.page_size),
-        total_count=_opt(meta.total_count),
-        total_pages=_opt(meta.total_pages),
-        sort_by=_opt_str(meta.sort_by),
-        sort_order=_opt_str(meta.sort_order),
-        group_id=_opt_str(meta.group_id),
+        page=_opt_int(meta.get("page")) or page,
+        page_size=_opt_int(meta.get("page_size")),
+        total_count=_opt_int(meta.get("total_count")),
+        total_pages=_opt_int(meta.get("total_pages")),
+        sort_by=_opt_str(meta.get("sort_by")),
+        sort_order=_opt_str(meta.get("sort_order")),
+        group_id=_opt_str(meta.get("group_id")),
+        raw=reply,
     )
 
 
-def output(body: Any, filename: str) -> Output:
-    reply = api_models().OutputResponse.from_dict(_require_mapping(body))
-    data = reply.data.to_dict()
+def output(body: object, filename: str) -> Output:
+    """`get_output`'s reply; `filename` is the name asked for."""
+    data = _object(_data(body))
     if not data.get("download_url") and data.get("file_content") is None:
         raise ValueError("the output has neither download_url nor file_content")
     return output_from_mapping(data, filename=str(data.get("filename") or filename))
 
 
-def cancelled(body: Any) -> str:
-    return str(api_models().CancelResponse.from_dict(_require_mapping(body)).data)
-
-
-# ---- error replies -------------------------------------------------------------------------
-
-
-def _error_text(body: Any) -> str:
-    if isinstance(body, Mapping):
-        errors = body.get("errors")
-        if isinstance(errors, list):
-            return "; ".join(str(e) for e in errors)
-        if errors:
-            return str(errors)
-        detail = body.get("detail")
-        if isinstance(detail, str):
-            return detail
-        if isinstance(detail, list):
-            return "; ".join(_detail_text(d) for d in detail)
-    if isinstance(body, str):
-        return body[:300]
-    return ""
-
-
-def _location(item: Mapping[str, Any]) -> tuple[str | int, ...]:
-    loc = item.get("loc")
-    if not isinstance(loc, list):
-        return ()
-    return tuple(p if isinstance(p, int) else str(p) for p in loc)
-
-
-def _detail_text(item: Any) -> str:
-    if not isinstance(item, Mapping):
-        return str(item)
-    where = ".".join(str(p) for p in _location(item))
-    return f"{where}: {item.get('msg')}" if where else str(item.get("msg"))
-
-
-def _field_errors(body: Any) -> list[FieldError]:
-    detail = body.get("detail") if isinstance(body, Mapping) else None
-    if not isinstance(detail, list):
-        return []
-    return [
-        FieldError(
-            loc=_location(d),
-            msg=str(d.get("msg", "")),
-            type=str(d.get("type", "")),
-        )
-        for d in detail
-        if isinstance(d, Mapping)
-    ]
-
-
-_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    408: OutputTimedOutError,
-}
-
-_HINTS: dict[int, str] = {
-    401: " (send the API key: api_key=... or FLOWSCALE_API_KEY)",
-    403: " (check the API key for this base URL)",
-}
-
-
-def status_error(response: httpx.Response) -> APIStatusError:
-    """The exception for an error reply. The response body must have been read."""
-    request = response.request
-    try:
-        body: Any = response.json()
-    except (ValueError, UnicodeDecodeError):
-        body = response.text
-    try:
-        reason = HTTPStatus(response.status_code).phrase
-    except ValueError:
-        reason = ""
-    status = response.status_code
-    text = _error_text(body)
-    message = f"{request.method} {safe_url(request.url)} returned {status} {reason}".rstrip()
-    message += (f": {text}" if text else "") + _HINTS.get(status, "")
-    common: dict[str, Any] = {
-        "method": request.method,
-        "url": safe_url(request.url),
-        "status_code": status,
-        "body": body,
-        "headers": dict(response.headers),
-    }
-    if status == 422:
-        return ValidationError(message, errors=_field_errors(body), **common)
-    if status == 429:
-        return RateLimitError(message, retry_after=parse_retry_after(response.headers), **common)
-    if status >= 500:
-        return ServerError(message, **common)
-    if status == 408 and not request.url.path.endswith(OUTPUT_PATH):
-        return APIStatusError(message, **common)
-    return _STATUS_ERRORS.get(status, APIStatusError)(message, **common)
+def cancelled(body: object) -> str:
+    """`cancel_run`'s reply: the server's message."""
+    return _required_str(_object(body), "data")

@@ -15,6 +15,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "DownloadError",
     "FieldError",
@@ -56,6 +57,10 @@ class ConfigurationError(FlowscaleError, ValueError):
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
+
+
+class ClientClosedError(FlowscaleError, RuntimeError):
+    """A call was made on a client after `close()` / `aclose()` (or after its `with` block)."""
 
 
 class APIConnectionError(FlowscaleError):

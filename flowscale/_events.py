@@ -164,6 +164,7 @@ def output_from_mapping(data: Mapping[str, Any], filename: str | None = None) ->
         generation_status=str(data.get("generation_status") or "success"),
         content_type=_opt_str(data.get("content_type")),
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        raw=data,
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 import attrs
 import httpx
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 # Statuses worth another try for requests that are safe to repeat.
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -95,6 +95,29 @@ class RetryPolicy:
         if not isinstance(error, allowed):
             return None
         return self.backoff(attempt)
+
+
+@attrs.define(slots=True)
+class RetryBudget:
+    """The tries one logical request has made so far, shared by every layer that may repeat
+    it (a download that breaks off mid-body, an event stream that reconnects), so that
+    `max_retries` bounds the whole request: `max_retries + 1` attempts at most, not a
+    product of nested loops."""
+
+    attempts: int = 0
+
+    def next_attempt(self) -> int:
+        """Count one more attempt; returns its 1-based number."""
+        self.attempts += 1
+        return self.attempts
+
+    def refund(self) -> None:
+        """Take back the last attempt: it was answered with a redirect, not a failure."""
+        self.attempts = max(0, self.attempts - 1)
+
+    def reset(self) -> None:
+        """Start over (the request made progress, e.g. a stream delivered an event)."""
+        self.attempts = 0
 
 
 def is_ambiguous(error: Exception) -> bool:

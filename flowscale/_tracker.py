@@ -102,7 +102,9 @@ class RunTracker:
         status = self.status or ""
         if status in SUCCESS_STATUSES:
             outputs = tuple(o for o in self._outputs.values() if o is not None)
-            return RunResult(run_id=self.run_id, outputs=outputs, workflow_id=self.workflow_id)
+            return RunResult(
+                run_id=self.run_id, outputs=outputs, workflow_id=self.workflow_id, run=self.run
+            )
         if status in CANCELLED_STATUSES:
             raise RunCancelledError(
                 f"run {self.run_id} was cancelled", run_id=self.run_id, run=self.run

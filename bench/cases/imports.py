@@ -14,7 +14,7 @@ from .._context import Case, Context
 from .._model import Row, at_most, median, spread
 from .._serverproc import ROOT, child_env
 
-MAX_RATIO = 1.5
+MAX_RATIO = 1.2
 SNIPPETS = {
     "flowscale": "import flowscale",
     "httpx": "import httpx",

@@ -22,7 +22,7 @@ from .._model import Row, at_most, median, spread
 from .._runs import async_client, finished_run, sync_client
 from .._serverproc import ServerProcess
 
-MAX_RATIO = 1.15
+MAX_RATIO = 1.08
 BLOCK = 100
 WARM_UP = 50
 

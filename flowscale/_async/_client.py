@@ -1,4 +1,8 @@
-"""The client: every operation of the Flowscale API."""
+"""The client: every operation of the Flowscale API, for asyncio.
+
+The client checks arguments and composes operations (start + wait, wait + download); the
+operations themselves are `_ops.AsyncOperations`, the request path `_http.AsyncAPI`.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,12 @@ from typing import Any, Literal
 import attrs
 import httpx
 
-from .. import _convert as convert
 from .._async_utils import call, map_bounded
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
 from .._events import RunEvent
 from .._inputs import encode_inputs
-from .._operations import api_models, request_args, unset
 from .._paths import target_path, unique_targets
 from .._tracker import RunTracker
 from .._types import (
@@ -34,6 +36,8 @@ from .._types import (
 from .._updates import Update, WorkflowSubmitted
 from ._download import download_to
 from ._http import AsyncAPI
+from ._lowlevel import AsyncLowLevelAPI
+from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream
 from ._wait import AsyncRunWaiter
 
@@ -72,11 +76,29 @@ def _wait_args(poll_interval: Any, timeout: Any) -> tuple[float, float | None]:
 class AsyncFlowscale:
     """Client of one Flowscale deployment, for asyncio.
 
-    `api_key` and `base_url` default to `FLOWSCALE_API_KEY` / `FLOWSCALE_API_URL`. `timeout`
-    (seconds or an `httpx.Timeout`) bounds each request; `max_retries` bounds retries of
-    each request. `proxy_mode=True` sends no API key, for a backend of yours that adds it;
-    `custom_headers` go with every API request (never to output download hosts).
-    `http_client` lets you bring your own `httpx.AsyncClient` (it is then yours to close).
+    Every request goes through one request path: the API key only ever goes to `base_url`'s
+    origin, failures become `FlowscaleError` subclasses, and retries follow one policy.
+    Use it as `async with AsyncFlowscale() as client:` or call `aclose()` when done.
+
+    Args:
+        api_key: The deployment's API key; defaults to `FLOWSCALE_API_KEY`.
+        base_url: The deployment's URL; defaults to `FLOWSCALE_API_URL`.
+        timeout: Seconds, or an `httpx.Timeout`, bounding each request (default 60 s,
+            10 s to connect).
+        max_retries: Retries of each request after a transient failure (default 2): every
+            request makes at most `max_retries + 1` attempts.
+        proxy_mode: Send no API key, for a backend of yours that adds it.
+        custom_headers: Headers sent with every API request (never to output download
+            hosts).
+        allow_dangerously_expose_api_key: Allow an API key in a browser (Pyodide).
+        http_client: Your own `httpx.AsyncClient` (then yours to close).
+        stream_read_timeout: Seconds an event stream may stay silent (keep-alives aside)
+            before it is reopened.
+
+    Raises:
+        ConfigurationError: A missing or unsafe setting (no key, a bad base URL, ...).
+        TypeError: An argument of the wrong type.
+        ValueError: An illegal custom header name or value.
     """
 
     def __init__(
@@ -106,14 +128,34 @@ class AsyncFlowscale:
             allow_dangerously_expose_api_key=allow_dangerously_expose_api_key,
         )
         self._api = AsyncAPI(config, http_client)
-        self._stream_read_timeout = _seconds("stream_read_timeout", stream_read_timeout)
-        self._events_unavailable = False  # set once the server proves it has no event stream
+        self._ops = AsyncOperations(
+            self._api, stream_read_timeout=_seconds("stream_read_timeout", stream_read_timeout)
+        )
+        self._lowlevel: AsyncLowLevelAPI | None = None
 
     # ---- configuration --------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
+        """The deployment's URL, as requests use it (no trailing slash)."""
         return str(self._api.config.base_url)
+
+    @property
+    def api(self) -> AsyncLowLevelAPI:
+        """Every operation of the API spec as the generated client defines it, through this
+        client's request path (same key, retries, timeouts, errors, connections).
+
+        `await client.api.get_run("run-id")` returns the generated reply model; an
+        operation added to the spec is here after `scripts/regenerate`.
+        """
+        if self._lowlevel is None:
+            self._lowlevel = AsyncLowLevelAPI(self._api)
+        return self._lowlevel
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose()` was called (every call then raises `ClientClosedError`)."""
+        return self._api.closed
 
     def __repr__(self) -> str:
         config = self._api.config
@@ -129,7 +171,18 @@ class AsyncFlowscale:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncFlowscale:
-        """A client sharing this one's connections, with other limits for some calls."""
+        """A client sharing this one's connections and headers, with other limits.
+
+        Args:
+            timeout: Seconds or an `httpx.Timeout` for each request (None: unchanged).
+            max_retries: Retries of each request (None: unchanged).
+
+        Returns:
+            A new client; closing it is a no-op (the connections are this client's).
+
+        Raises:
+            TypeError: A limit of the wrong type or range.
+        """
         config = self._api.config
         if timeout is not None:
             config = attrs.evolve(config, timeout=to_timeout(timeout))
@@ -139,23 +192,36 @@ class AsyncFlowscale:
             config = attrs.evolve(config, retry=attrs.evolve(config.retry, max_retries=max_retries))
         clone = object.__new__(type(self))
         clone._api = AsyncAPI(config, self._api.http)  # not owned: closing the clone is a no-op
-        clone._stream_read_timeout = self._stream_read_timeout
-        clone._events_unavailable = self._events_unavailable
+        clone._ops = AsyncOperations(clone._api, stream_read_timeout=self._ops.stream_read_timeout)
+        clone._ops.events_unavailable = self._ops.events_unavailable
+        clone._lowlevel = None
         return clone
 
     def update_custom_headers(self, headers: Mapping[str, str]) -> None:
         """Add or replace custom headers sent with every API request (e.g. a fresh JWT).
-        Clients made by `with_options` share them."""
+        Clients made by `with_options` share them.
+
+        Args:
+            headers: Header names to values.
+
+        Raises:
+            TypeError: Not a mapping of str to str.
+            ValueError: An illegal header name, or a value with a control or non-ASCII
+                character (checked now, not at the next request).
+        """
         self._api.config.custom_headers.update(check_headers(headers))
 
     def get_custom_headers(self) -> dict[str, str]:
+        """A copy of the custom headers sent with every API request."""
         return dict(self._api.config.custom_headers)
 
     def clear_custom_headers(self) -> None:
+        """Stop sending custom headers (the API key, if any, is still sent)."""
         self._api.config.custom_headers.clear()
 
     async def aclose(self) -> None:
-        """Close the connections (unless the HTTP client was passed in)."""
+        """Close the connections (unless the HTTP client was passed in). Idempotent; any
+        later call raises `ClientClosedError`."""
         await self._api.aclose()
 
     async def __aenter__(self) -> AsyncFlowscale:
@@ -171,38 +237,6 @@ class AsyncFlowscale:
 
     # ---- plumbing -------------------------------------------------------------------------
 
-    async def _call(
-        self,
-        kwargs: dict[str, Any],
-        *,
-        deadline: Deadline = NO_DEADLINE,
-        final_statuses: Sequence[int] = (),
-    ) -> httpx.Response:
-        return await self._api.send(
-            kwargs["method"].upper(),
-            self._api.url(kwargs["url"]),
-            params=kwargs.get("params"),
-            headers=kwargs.get("headers"),
-            deadline=deadline,
-            final_statuses=final_statuses,
-        )
-
-    async def _get_run(self, run_id: str, deadline: Deadline) -> Run:
-        response = await self._call(request_args("get_run", run_id), deadline=deadline)
-        return convert.parse(response, convert.run)
-
-    async def _get_output(self, filename: str, deadline: Deadline) -> Output | None:
-        response = await self._call(
-            request_args("get_output", filename=filename), deadline=deadline, final_statuses=(408,)
-        )
-        if response.status_code == 204:
-            return None
-        return convert.parse(response, lambda body: convert.output(body, filename))
-
-    async def _cancel_run(self, run_id: str, deadline: Deadline) -> str:
-        response = await self._call(request_args("cancel_run", run_id), deadline=deadline)
-        return convert.parse(response, convert.cancelled)
-
     async def _wait(
         self,
         tracker: RunTracker,
@@ -213,7 +247,7 @@ class AsyncFlowscale:
         cancel_on: tuple[bool, bool],
     ) -> RunResult:
         waiter = AsyncRunWaiter(
-            self,
+            self._ops,
             tracker,
             deadline=deadline,
             timeout=limit,
@@ -236,40 +270,68 @@ class AsyncFlowscale:
         if group_id is not None:
             _check_id("group_id", group_id)
         body = encode_inputs(inputs)  # TypeError before any request
-        kwargs = request_args(
-            "execute_workflow",
-            workflow_id=workflow_id,
-            group_id=unset() if group_id is None else group_id,
-        )
-        response = await self._api.send(
-            "POST",
-            self._api.url(kwargs["url"]),
-            params=kwargs["params"],
-            body=body,
-            idempotent=False,
-            deadline=deadline,
-            workflow_id=workflow_id,
-        )
-        return convert.parse(response, lambda b: convert.submitted(b, workflow_id))
+        return await self._ops.execute_workflow(workflow_id, body, group_id, deadline)
 
     # ---- the cluster ----------------------------------------------------------------------
 
     async def check_health(self) -> list[ContainerHealth]:
-        """Status of each ComfyUI container of the deployment."""
-        return convert.parse(await self._call(request_args("check_health")), convert.health)
+        """Status of each ComfyUI container of the deployment.
+
+        Returns:
+            One `ContainerHealth` per container.
+
+        Raises:
+            APIStatusError: An error reply (`AuthenticationError` for a bad key, ...).
+            APIConnectionError: No reply (after the retries).
+            ResponseValidationError: A reply this SDK cannot read.
+        """
+        return await self._ops.check_health()
 
     async def get_queue(self) -> list[ContainerQueue]:
-        """Running and pending ComfyUI queue entries of each container."""
-        return convert.parse(await self._call(request_args("get_queue")), convert.queue)
+        """Running and pending ComfyUI queue entries of each container.
+
+        Returns:
+            One `ContainerQueue` per container.
+
+        Raises:
+            APIStatusError: An error reply.
+            APIConnectionError: No reply (after the retries).
+            ResponseValidationError: A reply this SDK cannot read.
+        """
+        return await self._ops.get_queue()
 
     async def get_workflows(self) -> list[Workflow]:
-        """The deployed workflows, with their inputs and outputs decoded."""
-        return convert.parse(await self._call(request_args("get_workflows")), convert.workflows)
+        """The deployed workflows, with their inputs and outputs decoded.
+
+        Returns:
+            One `Workflow` per deployed workflow.
+
+        Raises:
+            APIStatusError: An error reply.
+            APIConnectionError: No reply (after the retries).
+            ResponseValidationError: A reply this SDK cannot read.
+        """
+        return await self._ops.get_workflows()
 
     # ---- runs -----------------------------------------------------------------------------
 
     async def get_run(self, run_id: str) -> Run:
-        return await self._get_run(_check_id("run_id", run_id), NO_DEADLINE)
+        """One run, with its status, inputs, outputs and error.
+
+        Args:
+            run_id: The run's id.
+
+        Returns:
+            The `Run` (`run.raw` is the server's JSON object, unknown fields included).
+
+        Raises:
+            TypeError: `run_id` is not a non-empty str.
+            NotFoundError: No such run.
+            APIStatusError: Another error reply.
+            APIConnectionError: No reply (after the retries).
+            ResponseValidationError: A reply this SDK cannot read.
+        """
+        return await self._ops.get_run(_check_id("run_id", run_id))
 
     async def get_runs(
         self,
@@ -280,33 +342,40 @@ class AsyncFlowscale:
         page: int = 1,
         page_size: int = 10,
     ) -> RunPage:
-        """One page of runs, of one group or of the whole team."""
+        """One page of runs, of one group or of the whole team.
+
+        Args:
+            group_id: Only the runs of this group (None: every run of the team).
+            sort_by: `"created_at"`, `"started_at"` or `"completed_at"`.
+            sort_order: `"asc"` or `"desc"`.
+            page: The page, from 1.
+            page_size: Runs per page, 1 to 100.
+
+        Returns:
+            The `RunPage` (iterable over its runs; `has_next` for more).
+
+        Raises:
+            TypeError: An argument of the wrong type.
+            ValueError: A sort key or page number out of range.
+            APIStatusError: An error reply.
+            APIConnectionError: No reply (after the retries).
+            ResponseValidationError: A reply this SDK cannot read.
+        """
         if group_id is not None:
             _check_id("group_id", group_id)
-        models = api_models()
-        try:
-            by, order = models.GetRunsSortBy(sort_by), models.GetRunsSortOrder(sort_order)
-        except ValueError:
-            raise ValueError(
-                f"sort_by must be one of {[m.value for m in models.GetRunsSortBy]} and "
-                f"sort_order one of {[m.value for m in models.GetRunsSortOrder]}, "
-                f"not {sort_by!r}/{sort_order!r}"
-            ) from None
         for name, value, top in (("page", page, None), ("page_size", page_size, 100)):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} must be an int, not {value!r}")
             if value < 1 or (top is not None and value > top):
                 limits = f"between 1 and {top}" if top else "at least 1"
                 raise ValueError(f"{name} must be {limits}, not {value}")
-        kwargs = request_args(
-            "get_runs",
-            group_id=unset() if group_id is None else group_id,
-            sort_by=by,
-            sort_order=order,
+        return await self._ops.get_runs(
+            group_id=group_id,
+            sort_by=sort_by,
+            sort_order=sort_order,
             page=page,
             page_size=page_size,
         )
-        return convert.parse(await self._call(kwargs), lambda b: convert.run_page(b, page))
 
     async def iter_runs(
         self,
@@ -316,7 +385,14 @@ class AsyncFlowscale:
         sort_order: SortOrder = "desc",
         page_size: int = 100,
     ) -> AsyncIterator[Run]:
-        """Every run, page after page."""
+        """Every run, page after page (arguments as for `get_runs`).
+
+        Returns:
+            An async iterator of `Run`s; each page is fetched when the previous one is used up.
+
+        Raises:
+            FlowscaleError: The errors of `get_runs`, when a page is fetched.
+        """
         page = 1
         while True:
             result = await self.get_runs(
@@ -329,12 +405,39 @@ class AsyncFlowscale:
             page += 1
 
     async def cancel_run(self, run_id: str) -> str:
-        """Cancel a run in any state; returns the server's message."""
-        return await self._cancel_run(_check_id("run_id", run_id), NO_DEADLINE)
+        """Cancel a run in any state (cancelling an ended run changes nothing).
+
+        Args:
+            run_id: The run's id.
+
+        Returns:
+            The server's message.
+
+        Raises:
+            TypeError: `run_id` is not a non-empty str.
+            NotFoundError: No such run.
+            APIStatusError: Another error reply.
+            APIConnectionError: No reply (after the retries).
+        """
+        return await self._ops.cancel_run(_check_id("run_id", run_id))
 
     async def get_output(self, filename: str) -> Output | None:
-        """One output by name; None while it is not ready."""
-        return await self._get_output(_check_id("filename", filename), NO_DEADLINE)
+        """One output by name.
+
+        Args:
+            filename: An output name from the run's `output_names` (extension optional).
+
+        Returns:
+            The `Output`, or None while it is not ready.
+
+        Raises:
+            TypeError: `filename` is not a non-empty str.
+            OutputTimedOutError: The server gave up producing it (408).
+            NotFoundError: No such output.
+            APIStatusError: Another error reply.
+            APIConnectionError: No reply (after the retries).
+        """
+        return await self._ops.get_output(_check_id("filename", filename))
 
     async def execute_workflow(
         self, workflow_id: str, inputs: Mapping[str, Any], group_id: str | None = None
@@ -343,8 +446,23 @@ class AsyncFlowscale:
 
         Input values: str, int, float, bool, dict/list (as JSON), pathlib.Path (streamed
         from disk), bytes, binary file objects and `flowscale.File`. A str is never read as a
-        path. The request is retried only when it cannot have created a run; otherwise a
-        failure raises `RunMayExistError`.
+        path.
+
+        Args:
+            workflow_id: The deployed workflow's id.
+            inputs: Input field names (e.g. `text_51536`) to values.
+            group_id: A group to file the run under.
+
+        Returns:
+            The `SubmittedRun` (run_id, workflow_id).
+
+        Raises:
+            TypeError: An argument or input value of the wrong type (before any request).
+            RunMayExistError: The request failed after it was sent: it was not retried, to
+                avoid a duplicate run (look for the run with `get_runs()`).
+            ValidationError: The server rejected the inputs (422).
+            APIStatusError: Another error reply.
+            APIConnectionError: No reply, and provably no run created.
         """
         return await self._execute(workflow_id, inputs, group_id, NO_DEADLINE)
 
@@ -363,8 +481,27 @@ class AsyncFlowscale:
         """Wait for a run started earlier or elsewhere, and return its outputs.
 
         Follows the run's event stream, falling back to polling every `poll_interval`
-        seconds. Raises `RunFailedError` / `RunCancelledError` as soon as the run ends that
-        way, and `RunTimeoutError` after `timeout` seconds (None: no limit).
+        seconds.
+
+        Args:
+            run_id: The run's id.
+            poll_interval: Seconds between polls, when polling.
+            timeout: Seconds for the whole wait (None: no limit).
+            on_intermediate_response: Called with each `Update` (status, outputs, retries).
+            on_event: Called with each raw `RunEvent`.
+            cancel_on_timeout: Cancel the run when the wait times out.
+            cancel_on_interrupt: Cancel the run on Ctrl-C / task cancellation.
+            workflow_id: The run's workflow, for the result (optional).
+
+        Returns:
+            The `RunResult` with every output.
+
+        Raises:
+            RunFailedError: The run failed (as soon as it does).
+            RunCancelledError: The run was cancelled.
+            RunTimeoutError: `timeout` passed first.
+            TypeError / ValueError: A bad argument (before any request).
+            APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
@@ -392,9 +529,28 @@ class AsyncFlowscale:
     ) -> RunResult:
         """Start a run and wait for every output (the JS SDK's `executeWorkflowAsync`).
 
-        `timeout` bounds the whole call, the start request included. Updates of the kinds
-        `workflow_submitted`, `run_status`, `output_status`, `poll_retry` and `completed` go
-        to `on_intermediate_response`; raw run events to `on_event`.
+        Updates of the kinds `workflow_submitted`, `run_status`, `output_status`,
+        `poll_retry` and `completed` go to `on_intermediate_response`; raw run events to
+        `on_event`.
+
+        Args:
+            workflow_id: As for `execute_workflow`.
+            inputs: As for `execute_workflow`.
+            group_id: As for `execute_workflow`.
+            poll_interval: As for `wait_for_run`.
+            timeout: Seconds for the whole call, the start request included (None: no
+                limit).
+            on_intermediate_response: As for `wait_for_run`.
+            on_event: As for `wait_for_run`.
+            cancel_on_timeout: As for `wait_for_run`.
+            cancel_on_interrupt: As for `wait_for_run`.
+
+        Returns:
+            The `RunResult` with every output.
+
+        Raises:
+            FlowscaleError: The errors of `execute_workflow` and `wait_for_run`.
+            RunTimeoutError: Also when the start request gets no answer within `timeout`.
         """
         interval, limit = _wait_args(poll_interval, timeout)
         deadline = Deadline.after(limit)
@@ -426,7 +582,7 @@ class AsyncFlowscale:
         run_id: str,
         *,
         from_seq: int | None = None,
-        max_reconnects: int = 5,
+        max_reconnects: int | None = None,
     ) -> AsyncRunEventStream:
         """The run's typed events as an async iterator (use it with `async with`).
 
@@ -434,12 +590,26 @@ class AsyncFlowscale:
         connections, skips keep-alives and duplicates, and ends after the final event.
         `await stream.dispatch(on_event=..., on_error=..., on_close=...)` is the callback
         style of the JS SDK.
+
+        Args:
+            run_id: The run's id.
+            from_seq: The first sequence number wanted.
+            max_reconnects: Failed reconnects in a row (without a new event) before giving
+                up; default the client's `max_retries`.
+
+        Returns:
+            The `AsyncRunEventStream` (nothing is sent until it is iterated).
+
+        Raises:
+            TypeError: A bad argument. Iterating raises `APIConnectionError` once the
+                stream keeps failing, `EventStreamUnavailableError` if the server has no
+                event stream.
         """
         return AsyncRunEventStream(
-            self._api,
+            self._ops,
             run_id,
             from_seq=from_seq,
-            read_timeout=self._stream_read_timeout,
+            read_timeout=self._ops.stream_read_timeout,
             max_reconnects=max_reconnects,
         )
 
@@ -455,7 +625,22 @@ class AsyncFlowscale:
         """Save one output to a file (or into a folder, under its own name).
 
         Streamed to a temporary file, renamed into place only when complete and of the
-        expected size. Text outputs are written as their content. Returns the path.
+        expected size. Text outputs are written as their content.
+
+        Args:
+            output: The `Output` (from a `RunResult` or `get_output`).
+            path_or_dir: A file path, or an existing folder.
+            overwrite: Replace an existing file.
+
+        Returns:
+            The path written.
+
+        Raises:
+            TypeError: `output` is not an `Output`.
+            FileExistsError: The file exists and `overwrite` is False.
+            DownloadError: The link failed, expired, or the body was incomplete (after the
+                retries); nothing is left at the path.
+            APIConnectionError: The file host could not be reached (after the retries).
         """
         if not isinstance(output, Output):
             raise TypeError(f"output must be a flowscale.Output, not {type(output).__name__}")
@@ -471,8 +656,21 @@ class AsyncFlowscale:
         overwrite: bool = True,
         concurrency: int = 4,
     ) -> list[pathlib.Path]:
-        """Save every output of a run into `directory` (created if needed); returns the
-        paths in the order of the outputs."""
+        """Save every output of a run into `directory` (created if needed).
+
+        Args:
+            result: A `RunResult` or a sequence of `Output`s.
+            directory: The folder; names that clash or are unsafe are made unique and safe.
+            overwrite: Replace existing files.
+            concurrency: Downloads at a time.
+
+        Returns:
+            The paths, in the order of the outputs.
+
+        Raises:
+            TypeError / ValueError: A bad argument (before any download).
+            DownloadError, APIConnectionError, FileExistsError: As for `download_output`.
+        """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         outputs = list(result)

@@ -1,41 +1,63 @@
-"""Sending one request: credentials, timeouts, retries, and turning failures into errors."""
+"""The one request path: every request the client makes goes through `AsyncAPI.send`.
+
+It owns credentials (only ever to the API origin; redirects are never followed here, so no
+other host can receive them), the User-Agent, the retry loop (one `RetryPolicy`, its backoff
+and `Retry-After`, never sleeping past the deadline), the deadline, mapping failures into the
+typed errors, logging (URLs of foreign hosts without their signed query) and the closed state.
+The generated client sends through it too (`generated_client()`), so its operations get the
+same behaviour. What a status means for an operation comes from its `Operation` declaration.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .._async_utils import current_loop, sleep
-from .._config import ClientConfig
-from .._convert import safe_url, status_error
+from .._config import USER_AGENT, ClientConfig
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIConnectionError, APITimeoutError, RunMayExistError
+from .._errors import APIConnectionError, APITimeoutError, ClientClosedError, RunMayExistError
 from .._inputs import EncodedInputs
-from .._retry import RetryPolicy, is_ambiguous
+from .._operations import CURRENT_CALL, Call, Operation, operation
+from .._retry import RetryBudget, RetryPolicy, is_ambiguous
+from .._status import safe_url, status_error
+
+if TYPE_CHECKING:
+    from flowscale_api.client import Client as GeneratedClient
 
 __all__ = ["AsyncAPI"]
 
 logger = logging.getLogger("flowscale")
 
 DEFAULT_LIMITS = httpx.Limits(max_connections=512, max_keepalive_connections=64)
+_REQUEST = operation("request")
+# What the generated parser is handed when the caller reads the reply itself (never read
+# further: an empty, finished reply).
+_STAND_IN = httpx.Response(204)
+# Keyword arguments of httpx's request() that carry a body.
+_BODY_ARGS = ("content", "data", "files", "json")
 
 
 class AsyncAPI:
-    """Owns the HTTP client and the one retry loop every call of the client goes through."""
+    """Owns the HTTP connection pool and the one loop every request goes through."""
 
     def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self._owns_http = http_client is None
         self.http: httpx.AsyncClient = http_client or self._new_http()
         self._loop: object | None = None
+        self._generated: GeneratedClient | None = None
+        self.closed: bool = False
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object made it (one passed in stays its owner's)."""
+        """Close the pool (unless it was passed in); every later request raises
+        `ClientClosedError`."""
+        self.closed = True
         if self._owns_http:
             self._check_loop()  # a pool of a finished event loop cannot be closed from this one
             await self.http.aclose()
@@ -43,6 +65,16 @@ class AsyncAPI:
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of an API path (`/api/v1/...`), under the base URL's own path."""
         return httpx.URL(str(self.config.base_url) + path)
+
+    def generated_client(self) -> GeneratedClient:
+        """The generated client (`flowscale_api.Client`), sending through this request path."""
+        if self._generated is None:
+            from flowscale_api.client import Client
+
+            self._generated = Client(base_url=str(self.config.base_url)).set_async_httpx_client(
+                _ThroughTheRequestPath(self)
+            )
+        return self._generated
 
     async def send(
         self,
@@ -52,35 +84,46 @@ class AsyncAPI:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         body: EncodedInputs | None = None,
-        idempotent: bool = True,
+        payload: Mapping[str, Any] | None = None,
+        op: Operation = _REQUEST,
         stream: bool = False,
         deadline: Deadline = NO_DEADLINE,
         timeout: httpx.Timeout | None = None,
-        final_statuses: Collection[int] = (),
         workflow_id: str | None = None,
         credentials: bool | None = None,
         retry: RetryPolicy | None = None,
+        budget: RetryBudget | None = None,
     ) -> httpx.Response:
         """Send with retries; return a response below 400, raise a `FlowscaleError` otherwise.
 
         With `stream=True` the caller must close the returned response. Credentials and
         custom headers go only to the configured API origin (`credentials=False`: never).
-        `final_statuses` are error statuses that mean the same on every try (never retried).
+        `body` is the SDK's multipart encoding; `payload` other httpx body arguments (json,
+        files, data, content). `budget` counts attempts across callers that repeat a request
+        themselves (a download resumed after its body broke off).
         """
+        if self.closed:
+            raise ClientClosedError(
+                f"this client is closed: {method} {safe_url(url)} was not sent (make a new "
+                "client, or make the call inside its `with` block)"
+            )
         self._check_loop()
         policy = retry or self.config.retry
+        budget = budget or RetryBudget()
         to_api = self.config.is_api_origin(url) if credentials is None else credentials
         replayable = body is None or body.replayable
-        attempt = 0
+        idempotent = op.idempotent
         while True:
-            attempt += 1
-            request_headers = self.config.api_headers() if to_api else {}
+            attempt = budget.next_attempt()
+            request_headers = {"User-Agent": USER_AGENT}
+            if to_api:
+                request_headers.update(self.config.api_headers())
             if headers:
                 request_headers.update(headers)
             request_timeout = deadline.bound(timeout or self.config.timeout)
             started = time.perf_counter()
-            opened: AbstractContextManager[dict[str, Any]] = (
-                body.open() if body is not None else nullcontext({})
+            opened: AbstractContextManager[Mapping[str, Any]] = (
+                body.open() if body is not None else nullcontext(payload or {})
             )
             try:
                 with opened as body_args:
@@ -103,6 +146,13 @@ class AsyncAPI:
                 _log_retry(method, url, attempt, delay, type(exc).__name__)
                 await sleep(delay)
                 continue
+            except RuntimeError as exc:
+                if not self.http.is_closed:
+                    raise
+                raise ClientClosedError(
+                    f"the HTTP client of this client is closed: {method} {safe_url(url)} was "
+                    "not sent"
+                ) from exc
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s -> %d (%.0f ms)",
@@ -114,14 +164,44 @@ class AsyncAPI:
             if response.status_code < 400:
                 return response
             delay = None
-            if response.status_code not in final_statuses and replayable:
+            if response.status_code not in op.final_statuses and replayable:
                 delay = policy.delay_for_status(
                     attempt, response.status_code, response.headers, idempotent=idempotent
                 )
             if delay is None or not _fits(deadline, delay):
-                raise status_error(response)
+                raise status_error(response, op.status_errors)
             _log_retry(method, url, attempt, delay, str(response.status_code))
             await sleep(delay)
+
+    async def send_generated(
+        self, method: str, url: httpx.URL | str, arguments: Mapping[str, Any]
+    ) -> httpx.Response:
+        """Send a request the generated client built, under the options of `CURRENT_CALL`."""
+        call = CURRENT_CALL.get() or Call(_REQUEST)
+        path = str(url)
+        response = await self.send(
+            method.upper(),
+            self.url(path) if path.startswith("/") else httpx.URL(path),
+            params=arguments.get("params"),
+            headers={**arguments.get("headers", {}), **call.headers}
+            if call.headers
+            else arguments.get("headers"),
+            body=call.body,
+            payload=None
+            if call.body is not None
+            else {k: arguments[k] for k in _BODY_ARGS if arguments.get(k) is not None},
+            op=call.operation,
+            stream=call.stream,
+            deadline=call.deadline,
+            timeout=call.timeout,
+            workflow_id=call.workflow_id,
+            retry=call.retry,
+        )
+        if call.keep_reply:
+            return response
+        call.response = response
+        # The generated parser gets an empty 204 it ignores; the caller reads the reply.
+        return _STAND_IN
 
     def _check_loop(self) -> None:
         # An httpx.AsyncClient's connections belong to the event loop that opened them: a
@@ -136,6 +216,23 @@ class AsyncAPI:
         return httpx.AsyncClient(
             timeout=self.config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
         )
+
+
+def _unused_transport(request: httpx.Request) -> httpx.Response:
+    raise RuntimeError("requests of the generated client go through AsyncAPI.send")
+
+
+class _ThroughTheRequestPath(httpx.AsyncClient):
+    """The HTTP client handed to the generated client: its `request()` (the one method the
+    generated operations call) goes through `AsyncAPI.send`."""
+
+    def __init__(self, api: AsyncAPI) -> None:
+        # A transport of its own that is never used: no second pool, no TLS context to load.
+        super().__init__(transport=httpx.MockTransport(_unused_transport), trust_env=False)
+        self._api = api
+
+    async def request(self, method: str, url: httpx.URL | str, **arguments: Any) -> httpx.Response:
+        return await self._api.send_generated(method, url, arguments)
 
 
 async def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:

@@ -11,9 +11,7 @@ from typing import Any
 import attrs
 import httpx
 
-from .. import _convert as convert
 from .._async_utils import call, sleep
-from .._convert import safe_url
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import (
     APIConnectionError,
@@ -24,8 +22,8 @@ from .._errors import (
     ServerError,
 )
 from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
-from .._operations import request_args
-from ._http import AsyncAPI
+from .._status import safe_url
+from ._ops import AsyncOperations
 
 __all__ = ["AsyncRunEventStream", "EventStreamUnavailableError"]
 
@@ -34,6 +32,8 @@ logger = logging.getLogger("flowscale")
 
 # Answers meaning "no event stream here" rather than "try again".
 NO_STREAM_STATUSES = (405, 501)
+# Bytes read after the final event to return the connection to the pool (see `_drain`).
+DRAIN_LIMIT = 64 * 1024
 
 
 class EventStreamUnavailableError(APIStatusError):
@@ -46,17 +46,18 @@ class AsyncRunEventStream:
     Iterate it (`async for event in stream`), ideally as a context manager so the connection
     is closed however the loop ends. A dropped or silent connection is reopened from the last
     event seen (`Last-Event-ID`); after `max_reconnects` failures in a row without a new event
-    the last error is raised as an `APIConnectionError`.
+    (default: the client's `max_retries`, so a dead host sees `max_retries + 1` attempts) the
+    last error is raised as an `APIConnectionError`.
     """
 
     def __init__(
         self,
-        api: AsyncAPI,
+        ops: AsyncOperations,
         run_id: str,
         *,
         from_seq: int | None = None,
         read_timeout: float = 60.0,
-        max_reconnects: int = 5,
+        max_reconnects: int | None = None,
         deadline: Deadline = NO_DEADLINE,
     ) -> None:
         if not isinstance(run_id, str) or not run_id:
@@ -66,15 +67,25 @@ class AsyncRunEventStream:
         ):
             raise TypeError(f"from_seq must be an int >= 0, not {from_seq!r}")
         self.run_id = run_id
+        if max_reconnects is not None and (
+            isinstance(max_reconnects, bool)
+            or not isinstance(max_reconnects, int)
+            or max_reconnects < 0
+        ):
+            raise TypeError(f"max_reconnects must be an int >= 0, not {max_reconnects!r}")
         self.cursor: StreamCursor = StreamCursor(run_id, from_seq)
-        self._path = request_args("stream_run_events", run_id)["url"]
-        # Each (re)connect is one request: the reconnect loop below is the retry policy.
-        self._connect_retry = attrs.evolve(api.config.retry, max_retries=0)
-        self._api = api
+        self._policy = ops.api.config.retry
+        # Each (re)connect is one request: the reconnect loop below is the retry loop.
+        self._connect_retry = attrs.evolve(self._policy, max_retries=0)
+        self._ops = ops
         self._read_timeout = read_timeout
-        self._max_reconnects = max_reconnects
+        self._max_reconnects = (
+            self._policy.max_retries if max_reconnects is None else max_reconnects
+        )
         self._deadline = deadline
         self._response: httpx.Response | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._url = f"the event stream of run {run_id}"
         self._events: AsyncIterator[RunEvent] | None = None
         self._closed = False
 
@@ -106,9 +117,33 @@ class AsyncRunEventStream:
     async def aclose(self) -> None:
         """Stop following: closes the connection. Idempotent."""
         self._closed = True
+        await self._release()
+
+    async def _release(self) -> None:
         if self._response is not None:
+            if self.cursor.ended:
+                await self._drain()
             await self._response.aclose()
             self._response = None
+            self._chunks = None
+
+    async def _drain(self) -> None:
+        # What follows the final event is just the end of the body: the spec says the server
+        # closes the stream after it. Reading it hands the connection back to the pool warm,
+        # so the next request (the waiter's confirming GET) does not open a new one. A server
+        # that keeps the stream open costs at most one read timeout (bounded by the deadline)
+        # and DRAIN_LIMIT bytes.
+        chunks = self._chunks
+        if chunks is None:
+            return
+        left = DRAIN_LIMIT
+        try:
+            async for chunk in chunks:
+                left -= len(chunk)
+                if left < 0:
+                    return
+        except httpx.HTTPError:
+            return
 
     async def dispatch(
         self,
@@ -134,21 +169,16 @@ class AsyncRunEventStream:
             await call(on_close, self)
 
     async def _connect(self) -> httpx.Response:
-        timeout = httpx.Timeout(self._api.config.timeout.connect, read=self._read_timeout)
+        timeout = httpx.Timeout(self._ops.api.config.timeout.connect, read=self._read_timeout)
+        last_seq = self.cursor.last_seq
         try:
-            response = await self._api.send(
-                "GET",
-                self._api.url(self._path),
-                params=self.cursor.params(),
-                headers={
-                    "Accept": "text/event-stream",
-                    "Cache-Control": "no-store",
-                    **self.cursor.headers(),
-                },
-                stream=True,
+            response = await self._ops.open_event_stream(
+                self.run_id,
+                from_seq=last_seq + 1,
+                # Last-Event-ID is what an SSE server expects on reconnect; it wins over from_seq.
+                last_event_id=str(last_seq) if last_seq else None,
                 deadline=self._deadline,
                 timeout=timeout,
-                final_statuses=NO_STREAM_STATUSES,
                 retry=self._connect_retry,
             )
         except APIStatusError as exc:
@@ -177,11 +207,8 @@ class AsyncRunEventStream:
 
     async def _run_has_ended(self) -> bool:
         """Whether the run is over: asked when a stream closes before its final event."""
-        kwargs = request_args("get_run", self.run_id)
-        response = await self._api.send(
-            "GET", self._api.url(kwargs["url"]), deadline=self._deadline
-        )
-        return convert.parse(response, convert.run).is_finished
+        run = await self._ops.get_run(self.run_id, self._deadline)
+        return run.is_finished
 
     async def _read(self, response: httpx.Response) -> AsyncIterator[RunEvent]:
         """The new events of one connection. Raises `_Silent` when only keep-alives came for
@@ -189,7 +216,9 @@ class AsyncRunEventStream:
         decoder = SSEDecoder()
         accept = self.cursor.accept_frame
         last_news = time.monotonic()
-        async for chunk in response.aiter_bytes():
+        self._url = safe_url(response.request.url)
+        self._chunks = chunks = response.aiter_bytes()
+        async for chunk in chunks:
             if self._deadline.expired():
                 raise APITimeoutError(
                     f"the wait for run {self.run_id} reached its deadline",
@@ -231,9 +260,7 @@ class AsyncRunEventStream:
             except RateLimitError as exc:
                 error = exc
             finally:
-                if self._response is not None:
-                    await self._response.aclose()
-                    self._response = None
+                await self._release()
             if self._closed:
                 return
             if error is None:
@@ -248,12 +275,12 @@ class AsyncRunEventStream:
                     f"the event stream of run {self.run_id} kept failing "
                     f"({type(error).__name__}: {error or 'connection lost'})",
                     method="GET",
-                    url=safe_url(self._api.url(self._path)),
+                    url=getattr(error, "url", None) or self._url,
                 ) from error
             # Reopen at once after a drop that followed progress; back off when failing.
-            delay = self._api.config.retry.backoff(failures) if failures else 0.0
+            delay = self._policy.backoff(failures) if failures else 0.0
             if isinstance(error, RateLimitError) and error.retry_after is not None:
-                delay = max(delay, min(error.retry_after, self._api.config.retry.max_retry_after))
+                delay = max(delay, min(error.retry_after, self._policy.max_retry_after))
             logger.info(
                 "event stream of run %s dropped after seq %d (%s); reconnecting in %.2f s",
                 self.run_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._async_utils import call, interrupts, sleep
 from .._deadline import Deadline
@@ -22,10 +22,8 @@ from .._events import RunEvent
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import PollRetry, Update
+from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream, EventStreamUnavailableError
-
-if TYPE_CHECKING:
-    from ._client import AsyncFlowscale
 
 __all__ = ["AsyncRunWaiter"]
 
@@ -33,7 +31,6 @@ logger = logging.getLogger("flowscale")
 
 # Errors after which following a run is worth trying again rather than giving up.
 TRANSIENT = (APIConnectionError, ServerError, RateLimitError)
-MAX_POLL_BACKOFF = 10.0
 CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or interrupt
 
 
@@ -43,7 +40,7 @@ class AsyncRunWaiter:
 
     def __init__(
         self,
-        client: AsyncFlowscale,
+        ops: AsyncOperations,
         tracker: RunTracker,
         *,
         deadline: Deadline,
@@ -55,7 +52,7 @@ class AsyncRunWaiter:
         cancel_on_timeout: bool = False,
         cancel_on_interrupt: bool = False,
     ) -> None:
-        self._client = client
+        self._ops = ops
         self._tracker = tracker
         self._deadline = deadline
         self._timeout = timeout
@@ -69,7 +66,7 @@ class AsyncRunWaiter:
     async def wait(self) -> RunResult:
         tracker = self._tracker
         try:
-            if self._use_events and not self._client._events_unavailable:
+            if self._use_events and not self._ops.events_unavailable:
                 await self._follow_events()
                 if tracker.done and tracker.status in SUCCESS_STATUSES:
                     await self._confirm_outputs()
@@ -97,12 +94,12 @@ class AsyncRunWaiter:
 
     async def _follow_events(self) -> None:
         tracker = self._tracker
+        # After the client's max_retries failed reconnects: polling, which keeps working.
         stream = AsyncRunEventStream(
-            self._client._api,
+            self._ops,
             tracker.run_id,
             from_seq=tracker.last_seq + 1,
-            read_timeout=self._client._stream_read_timeout,
-            max_reconnects=2,  # then polling, which keeps working without the stream
+            read_timeout=self._ops.stream_read_timeout,
             deadline=self._deadline,
         )
         try:
@@ -121,8 +118,8 @@ class AsyncRunWaiter:
                 raise
             if _no_stream_here(exc):
                 # This server has no event stream: poll, now and in later waits.
-                self._client._events_unavailable = True
-                logger.info("no event stream at %s: polling", self._client.base_url)
+                self._ops.events_unavailable = True
+                logger.info("no event stream at %s: polling", self._ops.api.config.base_url)
                 return
             # The stream keeps failing: polling still works.
             logger.info("following run %s by polling: %s", tracker.run_id, exc)
@@ -132,7 +129,7 @@ class AsyncRunWaiter:
         # The run said it is complete: check its output list against the output events, so a
         # lost event cannot cost an output (the vendor SDK's partial-result bug).
         try:
-            run = await self._client._get_run(self._tracker.run_id, self._deadline)
+            run = await self._ops.get_run(self._tracker.run_id, self._deadline)
         except FlowscaleError as exc:
             if self._deadline.expired():
                 raise
@@ -147,19 +144,22 @@ class AsyncRunWaiter:
             if self._deadline.expired():
                 raise _DeadlinePassed
             try:
-                run = await self._client._get_run(tracker.run_id, self._deadline)
+                run = await self._ops.get_run(tracker.run_id, self._deadline)
                 await self._emit(tracker.on_run(run))
                 if tracker.status in SUCCESS_STATUSES:
                     for name in tracker.pending_outputs:
-                        output = await self._client._get_output(name, self._deadline)
+                        output = await self._ops.get_output(name, self._deadline)
                         await self._emit(tracker.on_output(name, output))
             except TRANSIENT as exc:
                 if self._deadline.expired():
                     raise
+                # Each poll already made max_retries + 1 attempts; the wait keeps polling
+                # until its deadline, backing off by the client's one RetryPolicy.
                 failures += 1
-                delay = min(self._poll_interval * 1.5**failures, MAX_POLL_BACKOFF)
+                policy = self._ops.api.config.retry
+                delay = max(self._poll_interval, policy.backoff(failures))
                 if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-                    delay = max(delay, exc.retry_after)
+                    delay = max(delay, min(exc.retry_after, policy.max_retry_after))
                 await self._emit([PollRetry(tracker.run_id, failures, delay, exc)])
                 await sleep(self._deadline.cap(delay))
                 continue
@@ -185,7 +185,7 @@ class AsyncRunWaiter:
 
     async def _cancel_quietly(self) -> bool:
         try:
-            await self._client._cancel_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+            await self._ops.cancel_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
         except FlowscaleError as exc:
             logger.warning("could not cancel run %s: %s", self._tracker.run_id, exc)
             return False
@@ -194,7 +194,7 @@ class AsyncRunWaiter:
     async def _fetch_run_quietly(self) -> None:
         # For a failed or cancelled run, the run's details make a better error; best effort.
         try:
-            run = await self._client._get_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+            run = await self._ops.get_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
         except FlowscaleError:
             return
         self._tracker.on_run(run)

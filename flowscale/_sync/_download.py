@@ -10,10 +10,12 @@ import pathlib
 
 import httpx
 
-from .._convert import safe_url
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIConnectionError, APIStatusError, DownloadError
+from .._errors import APIStatusError, DownloadError
+from .._operations import DOWNLOAD
 from .._paths import temp_path
+from .._retry import RetryBudget
+from .._status import safe_url
 from .._sync_utils import ChunkWriter, sleep
 from .._types import Output
 from ._http import SyncAPI
@@ -23,6 +25,10 @@ __all__ = ["download_to"]
 logger = logging.getLogger("flowscale")
 
 MAX_REDIRECTS = 5
+
+
+class _Incomplete(DownloadError):
+    """The body broke off or had the wrong size: worth another attempt, if any is left."""
 
 
 def _write_atomic(target: pathlib.Path, data: bytes) -> None:
@@ -52,16 +58,18 @@ def download_to(
         _write_atomic(target, output.file_content.encode())
         return target
     url = _download_url(output)
-    attempt = 0
+    # One budget for the whole download: connection failures and error statuses are retried
+    # by the request path, a body that breaks off here, all from the same max_retries.
+    budget = RetryBudget()
     while True:
-        attempt += 1
         try:
-            _fetch(api, url, output, target, deadline)
+            _fetch(api, url, output, target, deadline, budget)
             return target
-        except (APIConnectionError, DownloadError) as exc:
-            retryable = not isinstance(exc, DownloadError) or exc.status_code is None
-            delay = api.config.retry.delay_for_error(attempt, httpx.ReadError(""), idempotent=True)
-            if not retryable or delay is None or deadline.expired():
+        except _Incomplete as exc:
+            delay = api.config.retry.delay_for_error(
+                budget.attempts, httpx.ReadError(""), idempotent=True
+            )
+            if delay is None or deadline.expired():
                 raise
             logger.info("retrying download of %s in %.2f s: %s", output.filename, delay, exc)
             sleep(deadline.cap(delay))
@@ -83,7 +91,12 @@ def _download_url(output: Output) -> httpx.URL:
 
 
 def _fetch(
-    api: SyncAPI, url: httpx.URL, output: Output, target: pathlib.Path, deadline: Deadline
+    api: SyncAPI,
+    url: httpx.URL,
+    output: Output,
+    target: pathlib.Path,
+    deadline: Deadline,
+    budget: RetryBudget,
 ) -> None:
     # Credentials go only where the link itself points at the API, and never again once a
     # redirect has left it: a foreign host must not bounce us back to the API with our key.
@@ -91,7 +104,15 @@ def _fetch(
     for _ in range(MAX_REDIRECTS + 1):
         credentials = credentials and api.config.is_api_origin(url)
         try:
-            response = api.send("GET", url, stream=True, deadline=deadline, credentials=credentials)
+            response = api.send(
+                "GET",
+                url,
+                op=DOWNLOAD,
+                stream=True,
+                deadline=deadline,
+                credentials=credentials,
+                budget=budget,
+            )
         except APIStatusError as exc:
             why = "the link expired or is not valid" if exc.status_code == 403 else exc.message
             raise DownloadError(
@@ -103,6 +124,7 @@ def _fetch(
         if response.is_redirect and "location" in response.headers:
             # Followed by hand: httpx would resend our headers to wherever it points.
             response.close()
+            budget.refund()  # a redirect is an answer, not a failed attempt
             try:
                 target_url = url.join(response.headers["location"])
             except httpx.InvalidURL as exc:
@@ -142,13 +164,13 @@ def _save(response: httpx.Response, url: httpx.URL, output: Output, target: path
                     written += len(chunk)
                 writer.flush()
             except httpx.RequestError as exc:
-                raise DownloadError(
+                raise _Incomplete(
                     f"downloading {output.filename!r} from {safe_url(url)} broke off after "
                     f"{written} bytes ({type(exc).__name__})",
                     url=safe_url(url),
                 ) from exc
         if expected is not None and written != expected:
-            raise DownloadError(
+            raise _Incomplete(
                 f"downloading {output.filename!r} from {safe_url(url)}: got {written} bytes, "
                 f"expected {expected}",
                 url=safe_url(url),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._deadline import Deadline
 from .._errors import (
@@ -23,10 +23,8 @@ from .._sync_utils import call, interrupts, sleep
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import PollRetry, Update
+from ._ops import Operations
 from ._stream import EventStreamUnavailableError, RunEventStream
-
-if TYPE_CHECKING:
-    from ._client import Flowscale
 
 __all__ = ["RunWaiter"]
 
@@ -34,7 +32,6 @@ logger = logging.getLogger("flowscale")
 
 # Errors after which following a run is worth trying again rather than giving up.
 TRANSIENT = (APIConnectionError, ServerError, RateLimitError)
-MAX_POLL_BACKOFF = 10.0
 CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or interrupt
 
 
@@ -44,7 +41,7 @@ class RunWaiter:
 
     def __init__(
         self,
-        client: Flowscale,
+        ops: Operations,
         tracker: RunTracker,
         *,
         deadline: Deadline,
@@ -56,7 +53,7 @@ class RunWaiter:
         cancel_on_timeout: bool = False,
         cancel_on_interrupt: bool = False,
     ) -> None:
-        self._client = client
+        self._ops = ops
         self._tracker = tracker
         self._deadline = deadline
         self._timeout = timeout
@@ -70,7 +67,7 @@ class RunWaiter:
     def wait(self) -> RunResult:
         tracker = self._tracker
         try:
-            if self._use_events and not self._client._events_unavailable:
+            if self._use_events and not self._ops.events_unavailable:
                 self._follow_events()
                 if tracker.done and tracker.status in SUCCESS_STATUSES:
                     self._confirm_outputs()
@@ -98,12 +95,12 @@ class RunWaiter:
 
     def _follow_events(self) -> None:
         tracker = self._tracker
+        # After the client's max_retries failed reconnects: polling, which keeps working.
         stream = RunEventStream(
-            self._client._api,
+            self._ops,
             tracker.run_id,
             from_seq=tracker.last_seq + 1,
-            read_timeout=self._client._stream_read_timeout,
-            max_reconnects=2,  # then polling, which keeps working without the stream
+            read_timeout=self._ops.stream_read_timeout,
             deadline=self._deadline,
         )
         try:
@@ -122,8 +119,8 @@ class RunWaiter:
                 raise
             if _no_stream_here(exc):
                 # This server has no event stream: poll, now and in later waits.
-                self._client._events_unavailable = True
-                logger.info("no event stream at %s: polling", self._client.base_url)
+                self._ops.events_unavailable = True
+                logger.info("no event stream at %s: polling", self._ops.api.config.base_url)
                 return
             # The stream keeps failing: polling still works.
             logger.info("following run %s by polling: %s", tracker.run_id, exc)
@@ -133,7 +130,7 @@ class RunWaiter:
         # The run said it is complete: check its output list against the output events, so a
         # lost event cannot cost an output (the vendor SDK's partial-result bug).
         try:
-            run = self._client._get_run(self._tracker.run_id, self._deadline)
+            run = self._ops.get_run(self._tracker.run_id, self._deadline)
         except FlowscaleError as exc:
             if self._deadline.expired():
                 raise
@@ -148,19 +145,22 @@ class RunWaiter:
             if self._deadline.expired():
                 raise _DeadlinePassed
             try:
-                run = self._client._get_run(tracker.run_id, self._deadline)
+                run = self._ops.get_run(tracker.run_id, self._deadline)
                 self._emit(tracker.on_run(run))
                 if tracker.status in SUCCESS_STATUSES:
                     for name in tracker.pending_outputs:
-                        output = self._client._get_output(name, self._deadline)
+                        output = self._ops.get_output(name, self._deadline)
                         self._emit(tracker.on_output(name, output))
             except TRANSIENT as exc:
                 if self._deadline.expired():
                     raise
+                # Each poll already made max_retries + 1 attempts; the wait keeps polling
+                # until its deadline, backing off by the client's one RetryPolicy.
                 failures += 1
-                delay = min(self._poll_interval * 1.5**failures, MAX_POLL_BACKOFF)
+                policy = self._ops.api.config.retry
+                delay = max(self._poll_interval, policy.backoff(failures))
                 if isinstance(exc, RateLimitError) and exc.retry_after is not None:
-                    delay = max(delay, exc.retry_after)
+                    delay = max(delay, min(exc.retry_after, policy.max_retry_after))
                 self._emit([PollRetry(tracker.run_id, failures, delay, exc)])
                 sleep(self._deadline.cap(delay))
                 continue
@@ -186,7 +186,7 @@ class RunWaiter:
 
     def _cancel_quietly(self) -> bool:
         try:
-            self._client._cancel_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+            self._ops.cancel_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
         except FlowscaleError as exc:
             logger.warning("could not cancel run %s: %s", self._tracker.run_id, exc)
             return False
@@ -195,7 +195,7 @@ class RunWaiter:
     def _fetch_run_quietly(self) -> None:
         # For a failed or cancelled run, the run's details make a better error; best effort.
         try:
-            run = self._client._get_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
+            run = self._ops.get_run(self._tracker.run_id, Deadline.after(CANCEL_BUDGET))
         except FlowscaleError:
             return
         self._tracker.on_run(run)
