@@ -8,6 +8,7 @@ and what each error means for a row in `_batch`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import threading
@@ -175,10 +176,8 @@ class AsyncBatch:
                 except FlowscaleError:
                     continue  # it ends on its own; the manifest still says submitted
                 if self._manifest is not None:
-                    try:
+                    with contextlib.suppress(ManifestError):  # it finished meanwhile
                         self._manifest.failed(index, "RunCancelledError: cancelled with the batch")
-                    except ManifestError:
-                        pass  # it finished meanwhile
         if self._manifest is not None:
             self._manifest.close()
         self.summary = self.counts.summary(self.limit.rate_limited)
@@ -228,7 +227,8 @@ class AsyncBatch:
             assert record is not None
             run_id = record.run_id
         elif action is Action.RECONCILE:
-            assert record is not None and record.group_id is not None
+            assert record is not None
+            assert record.group_id is not None
             run_id = await self._find(row, record.group_id)
             if run_id is not None:
                 assert manifest is not None

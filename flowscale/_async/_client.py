@@ -13,6 +13,7 @@ import httpx
 
 from .. import _convert as convert
 from .._async_utils import call, map_bounded
+from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
@@ -21,7 +22,6 @@ from .._inputs import encode_inputs
 from .._operations import api_models, request_args, unset
 from .._paths import target_path, unique_targets
 from .._tracker import RunTracker
-from .._batch import BatchRow, Shard
 from .._types import (
     ContainerHealth,
     ContainerQueue,

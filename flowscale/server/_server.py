@@ -119,6 +119,10 @@ class LocalServer:
     def file_requests(self) -> list[dict[str, str]]:
         return self._telemetry.file_requests()
 
+    def runs_by_group(self) -> dict[str, int]:
+        """Runs created per group id since the last reset (a duplicate shows as 2)."""
+        return self._telemetry.runs_by_group()
+
     def reset(self) -> None:
         """Clear faults, counters and recorded file requests (runs stay)."""
         self.faults.clear()
