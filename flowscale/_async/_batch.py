@@ -63,6 +63,14 @@ class _Stopped(Exception):
     """The batch is stopping: the worker leaves its row as the manifest says."""
 
 
+class _Unreachable(Exception):
+    """Whether a run was created cannot be found out now: the row stays `submitting`."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class AsyncBatch:
     """A running batch: iterate it (`async for result in batch`) for each row's `RowResult`
     as it finishes; `summary` is set once the iteration ends. Use it with `async with` (or
@@ -112,6 +120,7 @@ class AsyncBatch:
         self._live = 0
         self._started = False
         self._stopping = False
+        self._exhausted = False
         self._closed = False
         self._in_flight: dict[int, str] = {}  # row index -> run id, of runs being followed
         self.counts = Tally()
@@ -168,9 +177,10 @@ class AsyncBatch:
             return
         self._closed = True
         self._stopping = True
+        in_flight = dict(self._in_flight)  # stopping the workers empties it
         await self._pool.stop()
         if self._cancel_in_flight:
-            for index, run_id in list(self._in_flight.items()):
+            for index, run_id in in_flight.items():
                 try:
                     await self._client.cancel_run(run_id)
                 except FlowscaleError:
@@ -186,13 +196,14 @@ class AsyncBatch:
     async def _worker(self, slot: int) -> None:
         error: BaseException | None = None
         try:
-            while not self._stopping:
+            while not (self._stopping or self._exhausted):
                 if not self.limit.allows(slot):
                     await sleep(max(_IDLE, min(self.limit.pause(), 1.0)))
                     continue
                 with self._rows_lock:
                     row = next(self._rows, None)
                 if row is None:
+                    self._exhausted = True  # the workers above the limit end too
                     break
                 self.counts.in_flight += 1
                 try:
@@ -209,6 +220,13 @@ class AsyncBatch:
             self._results.put_nowait(_Done(error))
 
     async def _row(self, row: BatchRow) -> RowResult:
+        try:
+            return await self._row_once(row)
+        except _Unreachable as exc:
+            text = describe(exc.error)
+            return RowResult(row.index, row.name, RowStatus.UNFINISHED, error=text)
+
+    async def _row_once(self, row: BatchRow) -> RowResult:
         key = row.name
         manifest = self._manifest
         if row.error is not None:
@@ -302,18 +320,21 @@ class AsyncBatch:
         return run_id
 
     async def _find(self, row: BatchRow, group: str) -> str | None:
-        """The run of `group`, if the execute that carried it created one. Raises `_Stopped`
-        rather than guess when the service cannot be asked: the row stays `submitting`."""
-        for attempt in range(1, MAX_LOST_FOLLOWS + 1):
+        """The run of `group`, if the execute that carried it created one. Raises
+        `_Unreachable` rather than guess when the service cannot be asked."""
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 page = await self._client.get_runs(group, page_size=10)
             except FlowscaleError as exc:
+                if attempt >= MAX_LOST_FOLLOWS or self._stopping:
+                    raise _Unreachable(exc) from exc
                 if classify_submit_error(exc) is SubmitOutcome.OVERLOAD:
                     self.limit.on_overload(retry_after_of(exc))
                 await sleep(max(self.limit.pause(), _BACKOFF.backoff(attempt)))
                 continue
             return reconcile([run.id for run in page.runs if run.group_id in (None, group)])
-        raise _Stopped
 
     async def _follow(self, row: BatchRow, key: str, run_id: str, attempt: int) -> RowResult:
         manifest = self._manifest
