@@ -1,4 +1,4 @@
-"""8. Batch: `run_batch` over many rows of a short workflow against the server's capacity
+"""9. Batch: `run_batch` over many rows of a short workflow against the server's capacity
 measured in the same run (the raw async client, execute + wait, at the same concurrency),
 the client's peak RSS and CPU per row (fresh child processes), and the time a resumed
 10,000-row manifest with 9,000 rows done takes to its first new submission."""
@@ -67,4 +67,4 @@ def run(ctx: Context) -> list[Row]:
     ]
 
 
-CASE = Case(name="batch", title="8. Batch runs", run=run)
+CASE = Case(name="batch", title="9. Batch runs", run=run)
