@@ -49,6 +49,47 @@ def batch_raw(meter: Meter, args: dict[str, Any]) -> None:
     asyncio.run(main())
 
 
+def batch_httpx(meter: Meter, args: dict[str, Any]) -> None:
+    """The server's own capacity: bare httpx (a client per worker, no SDK), execute + event
+    stream to the end, `concurrency` at a time."""
+    import ssl
+
+    import httpx
+    import httpx_sse
+
+    n, limit = int(args["rows"]), int(args["concurrency"])
+    context = ssl.create_default_context()
+
+    async def main() -> None:
+        headers = {"X-API-KEY": args["api_key"]}
+        clients = [httpx.AsyncClient(base_url=args["base_url"], headers=headers, verify=context,
+                                     timeout=120) for _ in range(limit)]  # fmt: skip
+        rows = iter(range(n))
+        done = 0
+
+        async def worker(client: httpx.AsyncClient) -> None:
+            nonlocal done
+            for _ in rows:
+                reply = await client.post(
+                    "/api/v1/runs", params={"workflow_id": args["workflow_id"]},
+                    data={"seconds": "0", "steps": "1"},
+                )  # fmt: skip
+                run_id = reply.json()["data"]["run_id"]
+                path = f"/api/v1/runs/{run_id}/events"
+                async with httpx_sse.aconnect_sse(client, "GET", path) as source:
+                    async for _event in source.aiter_sse():
+                        pass
+                done += 1
+
+        with meter.measure():
+            await asyncio.gather(*(worker(c) for c in clients))
+        for client in clients:
+            await client.aclose()
+        meter.result["completed"] = done
+
+    asyncio.run(main())
+
+
 def batch_sdk(meter: Meter, args: dict[str, Any]) -> None:
     from flowscale import AsyncFlowscale
 
@@ -115,4 +156,9 @@ def batch_resume(meter: Meter, args: dict[str, Any]) -> None:
         asyncio.run(main())
 
 
-PROBES = {"batch_raw": batch_raw, "batch_sdk": batch_sdk, "batch_resume": batch_resume}
+PROBES = {
+    "batch_httpx": batch_httpx,
+    "batch_raw": batch_raw,
+    "batch_sdk": batch_sdk,
+    "batch_resume": batch_resume,
+}

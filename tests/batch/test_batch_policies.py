@@ -220,3 +220,24 @@ def test_rows_file_reports_bad_rows_with_line_numbers(tmp_path: pathlib.Path) ->
         (folder / name).write_bytes(b"x")
     rows = list(each_file_rows(folder, "image", None))
     assert [(r.index, r.key) for r in rows] == [(0, "a.png"), (1, "b.png")]
+
+
+def test_manifest_read_ahead_sees_rows_written_after_the_page_was_read(
+    tmp_path: pathlib.Path,
+) -> None:
+    manifest = Manifest(tmp_path / "m.sqlite", "wf")
+    for index in range(3):
+        manifest.submitting(index, str(index), 1)
+    assert manifest.get(0) is not None  # reads the page 0..511
+    manifest.submitted(1, "run-1")
+    record = manifest.get(1)
+    assert record is not None
+    assert record.state is RowState.SUBMITTED
+    assert record.run_id == "run-1"
+    assert manifest.get(5) is None
+    manifest.submitting(5, "5", 1)  # a new row inside the page read before
+    assert manifest.get(5) is not None
+    assert manifest.get(600) is None  # another page
+    assert manifest.get(2) is not None
+    assert manifest.get(2).state is RowState.SUBMITTING  # type: ignore[union-attr]
+    manifest.close()
