@@ -13,9 +13,17 @@ from typing import Any
 import click
 from rich.text import Text
 
-from flowscale._batch import BatchRow, RowResult, RowStatus, Shard, Tally, parse_shard
+from flowscale._batch import (
+    BatchRow,
+    BatchSummary,
+    RowResult,
+    RowStatus,
+    Shard,
+    Tally,
+    parse_shard,
+)
 from flowscale._concurrency import AdaptiveLimit
-from flowscale._manifest import ManifestError
+from flowscale._manifest import Manifest, ManifestError, RowState
 
 from ._console import err_console, interactive_stderr, note
 from ._context import json_option, session_of
@@ -134,7 +142,7 @@ def batch(
 
             return each_file_rows(each_file, as_input, known)
 
-        bad = _check_up_front(rows(), shard)
+        _check_up_front(rows(), shard)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -153,24 +161,23 @@ def batch(
             )
         except ManifestError as exc:
             raise CliError(str(exc), ExitCode.USAGE) from None
-        results: list[RowResult] = []
         display = _Display(running.counts, running.limit, enabled=session.show_progress)
         interrupted = False
         try:
             with running, display:
                 for result in running:
-                    results.append(result)
                     if session.json:
                         print(json.dumps(result.to_dict()), flush=True)
         except KeyboardInterrupt:
             interrupted = True
-    csv_path, jsonl_path = _write_results(folder, suffix, results)
+    # From the manifest, a page at a time: memory stays bounded however many rows there are.
+    csv_path, jsonl_path = _write_results(folder, suffix, manifest, workflow_id)
     summary = running.summary
     assert summary is not None
     if session.json:
         print(json.dumps({"summary": {**_summary_dict(summary), "results": str(jsonl_path)}}))
     elif not session.quiet:
-        _final_table(results, bad)
+        _final_table(summary, manifest, workflow_id)
         note(f"results: {csv_path} and {jsonl_path}; manifest: {manifest}", style="dim")
     if interrupted:
         raise CliError(
@@ -221,35 +228,63 @@ def _summary_dict(summary: Any) -> dict[str, Any]:
     }
 
 
+_STATUS = {
+    RowState.COMPLETED: RowStatus.COMPLETED,
+    RowState.FAILED: RowStatus.FAILED,
+    RowState.INVALID: RowStatus.INVALID,
+    RowState.SUBMITTED: RowStatus.UNFINISHED,
+    RowState.SUBMITTING: RowStatus.UNFINISHED,
+}
+
+
+def _results(manifest: pathlib.Path, workflow_id: str) -> Iterator[RowResult]:
+    records = Manifest(manifest, workflow_id)
+    try:
+        for r in records.records():
+            paths = tuple(pathlib.Path(p) for p in r.paths)
+            status = _STATUS[r.state]
+            yield RowResult(r.index, r.key, status, r.run_id, r.outputs, paths, r.error, r.attempt)
+    finally:
+        records.close()
+
+
 def _write_results(
-    folder: pathlib.Path, suffix: str, results: list[RowResult]
+    folder: pathlib.Path, suffix: str, manifest: pathlib.Path, workflow_id: str
 ) -> tuple[pathlib.Path, pathlib.Path]:
-    results = sorted(results, key=lambda r: r.index)
     csv_path = folder / f"results{suffix}.csv"
     jsonl_path = folder / f"results{suffix}.jsonl"
-    with csv_path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+    with (
+        csv_path.open("w", newline="", encoding="utf-8") as csv_fh,
+        jsonl_path.open("w", encoding="utf-8") as jsonl_fh,
+    ):
+        writer = csv.writer(csv_fh)
         writer.writerow(["index", "key", "status", "run_id", "outputs", "error"])
-        for r in results:
+        for r in _results(manifest, workflow_id):
             writer.writerow([r.index, r.key, r.status.value, r.run_id or "",
                              " ".join(str(p) for p in r.paths) or " ".join(r.outputs),
                              r.error or ""])  # fmt: skip
-    with jsonl_path.open("w", encoding="utf-8") as fh:
-        for r in results:
-            fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+            jsonl_fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     return csv_path, jsonl_path
 
 
-def _final_table(results: list[RowResult], bad: int) -> None:
-    counts = {status: 0 for status in RowStatus}
-    for r in results:
-        counts[r.status] += 1
-    print_table(["status", "rows"], [(s.value, str(n)) for s, n in counts.items() if n])
-    failed = [r for r in sorted(results, key=lambda r: r.index) if not r.ok][:20]
-    if failed:
-        note("rows that did not complete:", style="bold")
-        for r in failed:
-            note(f"  {r.key}: {r.status.value}: {r.error or ''}")
+def _final_table(summary: BatchSummary, manifest: pathlib.Path, workflow_id: str) -> None:
+    counts = [("completed", summary.completed), ("failed", summary.failed),
+              ("invalid", summary.invalid), ("unfinished", summary.unfinished)]  # fmt: skip
+    print_table(["status", "rows"], [(name, f"{n:,}") for name, n in counts if n])
+    if summary.rate_limited:
+        note(f"rate limited {summary.rate_limited} times (slowed down, no row failed of it)")
+    shown = 0
+    for r in _results(manifest, workflow_id):
+        if r.ok:
+            continue
+        if shown == 0:
+            note("rows that did not complete:", style="bold")
+        if shown == 20:
+            note("  ... (all of them in the results file)")
+            break
+        error = (r.error or "").removeprefix(f"{r.key}: ")
+        note(f"  {r.key}: {r.status.value}: {error}")
+        shown += 1
 
 
 class _Display:
