@@ -171,7 +171,7 @@ def batch(
         except KeyboardInterrupt:
             interrupted = True
     # From the manifest, a page at a time: memory stays bounded however many rows there are.
-    csv_path, jsonl_path = _write_results(folder, suffix, manifest, workflow_id)
+    csv_path, jsonl_path = _write_results(out_dir or manifest.parent, suffix, manifest, workflow_id)
     summary = running.summary
     assert summary is not None
     if session.json:

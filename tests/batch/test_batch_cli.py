@@ -30,9 +30,9 @@ class _Result:
         self.output = done.stdout + done.stderr  # the order within stderr is kept
 
 
-def _flowscale(args: list[str], env: dict[str, str]) -> _Result:
+def _flowscale(args: list[str], env: dict[str, str], cwd: pathlib.Path) -> _Result:
     done = subprocess.run([sys.executable, "-m", "flowscale.cli", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=60, cwd=cwd)  # fmt: skip
     return _Result(done)
 
 
@@ -43,7 +43,9 @@ def test_bad_rows_are_reported_first_and_never_stop_the_others(
     rows.write_text("prompt\nfox\n@missing.txt\nowl\n")
     (tmp_path / "extra.jsonl").write_text('{"prompt": "a"}\n{"prompt": "b", "nope": 1}\n')
     out = tmp_path / "out"
-    result = _flowscale(["batch", PROMPT_ENHANCER, "--rows", str(rows), "--out", str(out)], env)
+    result = _flowscale(
+        ["batch", PROMPT_ENHANCER, "--rows", str(rows), "--out", str(out)], env, tmp_path
+    )
     assert result.exit_code == 4, result.output
     output = result.output
     assert output.index(
@@ -54,30 +56,37 @@ def test_bad_rows_are_reported_first_and_never_stop_the_others(
     assert [r["status"] for r in results] == ["completed", "invalid", "completed"]
     assert "line 3" in (out / "results.csv").read_text()
 
-    again = _flowscale(["batch", PROMPT_ENHANCER, "--rows", str(rows), "--out", str(out)], env)
+    again = _flowscale(
+        ["batch", PROMPT_ENHANCER, "--rows", str(rows), "--out", str(out)], env, tmp_path
+    )
     assert again.exit_code == 2
     assert "--resume" in again.output
 
-    jsonl = _flowscale(["batch", PROMPT_ENHANCER, "--rows", str(tmp_path / "extra.jsonl"),
-                        "--json", "--manifest", str(tmp_path / "extra.sqlite")], env)  # fmt: skip
+    args = ["batch", PROMPT_ENHANCER, "--rows", str(tmp_path / "extra.jsonl"), "--json"]
+    jsonl = _flowscale([*args, "--manifest", str(tmp_path / "extra.sqlite")], env, tmp_path)
     assert jsonl.exit_code == 4
     lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert (tmp_path / "results.jsonl").is_file()  # beside the manifest
     assert lines[-1]["summary"]["completed"] == 1
     assert lines[-1]["summary"]["invalid"] == 1
 
 
 def test_usage_errors(env: dict[str, str], tmp_path: pathlib.Path) -> None:
-    result = _flowscale(["batch", PROMPT_ENHANCER], env)
+    result = _flowscale(["batch", PROMPT_ENHANCER], env, tmp_path)
     assert result.exit_code == 2
     assert "--rows FILE or --each-file DIR" in result.output
-    result = _flowscale(["batch", PROMPT_ENHANCER, "--each-file", str(tmp_path)], env)
+    result = _flowscale(["batch", PROMPT_ENHANCER, "--each-file", str(tmp_path)], env, tmp_path)
     assert result.exit_code == 2
     assert "--as INPUT" in result.output
     rows = tmp_path / "r.csv"
     rows.write_text("prompt\nx\n")
-    result = _flowscale(["batch", PROMPT_ENHANCER, "--rows", str(rows), "--shard", "3/3"], env)
+    result = _flowscale(
+        ["batch", PROMPT_ENHANCER, "--rows", str(rows), "--shard", "3/3"], env, tmp_path
+    )
     assert result.exit_code == 2
     assert "0 <= K < N" in result.output
-    result = _flowscale(["batch", PROMPT_ENHANCER, "--rows", str(rows), "-i", "bogus=1"], env)
+    result = _flowscale(
+        ["batch", PROMPT_ENHANCER, "--rows", str(rows), "-i", "bogus=1"], env, tmp_path
+    )
     assert result.exit_code == 2
     assert "bogus" in result.output
