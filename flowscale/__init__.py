@@ -67,8 +67,11 @@ from ._updates import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._async._batch import AsyncBatch
     from ._async._client import AsyncFlowscale
     from ._async._stream import AsyncRunEventStream
+    from ._batch import BatchRow, BatchSummary, RowResult, RowStatus, Shard
+    from ._sync._batch import Batch
     from ._sync._client import Flowscale
     from ._sync._stream import RunEventStream
 
@@ -82,6 +85,12 @@ _LAZY = {
     "RunEventStream": ("._sync._stream", "RunEventStream"),
     "AsyncFlowscale": ("._async._client", "AsyncFlowscale"),
     "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),
+    "Batch": ("._sync._batch", "Batch"),
+    "AsyncBatch": ("._async._batch", "AsyncBatch"),
+    **{
+        name: ("._batch", name)
+        for name in ("BatchRow", "BatchSummary", "RowResult", "RowStatus", "Shard")
+    },
 }
 
 
@@ -104,9 +113,13 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncBatch",
     "AsyncFlowscale",
     "AsyncRunEventStream",
     "AuthenticationError",
+    "Batch",
+    "BatchRow",
+    "BatchSummary",
     "Completed",
     "ConfigurationError",
     "ContainerHealth",
@@ -131,6 +144,8 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "Run",
+    "RowResult",
+    "RowStatus",
     "RunCancelledError",
     "RunError",
     "RunEvent",
@@ -146,6 +161,7 @@ __all__ = [
     "RunStatusUpdate",
     "RunTimeoutError",
     "ServerError",
+    "Shard",
     "StatusEvent",
     "SubmittedRun",
     "UnknownEvent",

@@ -25,7 +25,6 @@ from ._errors import (
     RunTimeoutError,
     ServerError,
 )
-from ._retry import parse_retry_after
 
 __all__ = [
     "BatchRow",
@@ -229,6 +228,8 @@ def retry_after_of(error: Exception) -> float | None:
     if isinstance(error, RateLimitError):
         return error.retry_after
     if isinstance(error, APIStatusError):
+        from ._retry import parse_retry_after  # imports httpx: not at `import flowscale`
+
         return parse_retry_after(error.headers)
     return None
 
