@@ -209,3 +209,68 @@ def test_interrupting_the_batch_stops_submitting_and_can_cancel_in_flight(
     db = sqlite3.connect(tmp_path / "m.sqlite")
     states = dict(db.execute("SELECT state, count(*) FROM rows GROUP BY state").fetchall())
     assert states.get("failed", 0) >= 4  # the runs in flight were cancelled with the batch
+
+
+def test_retry_failed_reruns_failed_rows_and_resume_retries_only_when_asked(
+    server: LocalServer, tmp_path: pathlib.Path
+) -> None:
+    from flowscale.server import RunContext, Workflow, WorkflowFailed
+
+    seen: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def flaky(ctx: RunContext) -> dict[str, str]:
+        prompt = str(ctx.inputs["prompt"])
+        with lock:
+            seen[prompt] = seen.get(prompt, 0) + 1
+            tries = seen[prompt]
+        if prompt.startswith("fail") and tries <= int(prompt[-1]):
+            raise WorkflowFailed(f"try {tries} of {prompt}")
+        return {"out.txt": prompt}
+
+    text = {"inputs": {"prompt": "string"}, "outputs": {"out": "text"}}
+    server.register_workflow(Workflow(id="flaky", name="Flaky", fn=flaky, **text))
+    rows = [{"prompt": "ok"}, {"prompt": "fail once 1"}, {"prompt": "fail twice 2"}]
+    manifest = tmp_path / "m.sqlite"
+    with flowscale.Flowscale(server.api_key, server.base_url) as client:
+        options = {"manifest": manifest, "poll_interval": 0.05}
+        first = {r.index: r for r in client.run_batch("flaky", rows, retry_failed=1, **options)}
+        assert first[0].ok
+        assert first[0].attempts == 1
+        assert first[1].ok
+        assert first[1].attempts == 2
+        assert first[2].status is flowscale.RowStatus.FAILED
+        assert first[2].error is not None
+        assert "try 2 of fail twice 2" in first[2].error
+        again = {r.index: r for r in client.run_batch("flaky", rows, manifest=manifest)}
+        assert again[2].status is flowscale.RowStatus.FAILED  # not retried unless asked
+        assert again[0].resumed
+        assert again[1].resumed
+        last = {r.index: r for r in client.run_batch("flaky", rows, retry_failed=1, **options)}
+    assert last[2].ok
+    assert last[2].attempts == 3
+    assert seen == {"ok": 1, "fail once 1": 2, "fail twice 2": 3}
+
+
+def test_row_timeout_fails_the_row_and_cancels_its_run(server: LocalServer) -> None:
+    from flowscale.server import RunContext, Workflow
+
+    def slow(ctx: RunContext) -> dict[str, str]:
+        ctx.sleep(30 if ctx.inputs["prompt"] == "slow" else 0)
+        return {"out.txt": "done"}
+
+    text = {"inputs": {"prompt": "string"}, "outputs": {"out": "text"}}
+    server.register_workflow(Workflow(id="slow", name="Slow", fn=slow, **text))
+    with flowscale.Flowscale(server.api_key, server.base_url) as client:
+        batch = client.run_batch("slow", [{"prompt": "slow"}, {"prompt": "fast"}], timeout=0.5,
+                                 poll_interval=0.05)  # fmt: skip
+        results = {r.index: r for r in batch}
+        assert results[1].ok
+        assert results[0].status is flowscale.RowStatus.FAILED
+        assert results[0].error is not None
+        assert results[0].error.startswith("RunTimeoutError")
+        assert results[0].run_id is not None
+        deadline = time.monotonic() + 10
+        while client.get_run(results[0].run_id).status != "cancelled":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
