@@ -208,7 +208,12 @@ def main(argv: list[str]) -> int:
     name, raw_args = argv
     raise_open_files()
     meter = Meter()
-    PROBES[name](meter, json.loads(raw_args))
+    if name.startswith("batch_"):
+        from ._batch_probes import PROBES as BATCH_PROBES
+
+        BATCH_PROBES[name](meter, json.loads(raw_args))
+    else:
+        PROBES[name](meter, json.loads(raw_args))
     print(json.dumps(meter.result))
     return 0
 

@@ -69,9 +69,12 @@ from ._updates import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._async._batch import AsyncBatch
     from ._async._client import AsyncFlowscale
     from ._async._stream import AsyncRunEventStream
+    from ._batch import BatchRow, BatchSummary, RowResult, RowStatus, Shard
     from ._legacy import FlowscaleAPI
+    from ._sync._batch import Batch
     from ._sync._client import Flowscale, SortBy, SortOrder
     from ._sync._stream import RunEventStream
 
@@ -85,6 +88,12 @@ _LAZY = {
     "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),
     "SortBy": ("._sync._client", "SortBy"),
     "SortOrder": ("._sync._client", "SortOrder"),
+    "Batch": ("._sync._batch", "Batch"),
+    "AsyncBatch": ("._async._batch", "AsyncBatch"),
+    **{
+        name: ("._batch", name)
+        for name in ("BatchRow", "BatchSummary", "RowResult", "RowStatus", "Shard")
+    },
 }
 
 
@@ -119,9 +128,13 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncBatch",
     "AsyncFlowscale",
     "AsyncRunEventStream",
     "AuthenticationError",
+    "Batch",
+    "BatchRow",
+    "BatchSummary",
     "ClientClosedError",
     "Completed",
     "ConfigurationError",
@@ -147,6 +160,8 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "Run",
+    "RowResult",
+    "RowStatus",
     "RunCancelledError",
     "RunError",
     "RunEvent",
@@ -162,6 +177,7 @@ __all__ = [
     "RunStatusUpdate",
     "RunTimeoutError",
     "ServerError",
+    "Shard",
     "SortBy",
     "SortOrder",
     "StatusEvent",

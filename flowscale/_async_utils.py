@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
@@ -90,3 +90,30 @@ class ChunkWriter:
             import asyncio
 
             await asyncio.to_thread(self._fh.writelines, chunks)
+
+
+def new_queue() -> Any:
+    """A queue between the batch's workers and its reader (an asyncio.Queue here)."""
+    import asyncio
+
+    return asyncio.Queue()
+
+
+class WorkerPool:
+    """The batch's workers: tasks here (threads in the sync client). `stop()` cancels them."""
+
+    def __init__(self) -> None:
+        self._tasks: list[Any] = []
+
+    def start(self, fn: Callable[[int], Coroutine[Any, Any, None]], slot: int) -> None:
+        import asyncio
+
+        self._tasks.append(asyncio.get_running_loop().create_task(fn(slot)))
+
+    async def stop(self) -> None:
+        import asyncio
+
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

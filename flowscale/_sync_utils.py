@@ -54,3 +54,29 @@ class ChunkWriter:
 
     def flush(self) -> None:
         pass
+
+
+def new_queue() -> Any:
+    """A queue between the batch's worker threads and its reader."""
+    import queue
+
+    return queue.Queue()
+
+
+class WorkerPool:
+    """The batch's workers as daemon threads (the blocking client's only concurrency). A
+    thread cannot be cancelled: `stop()` leaves them to notice the batch stopping, at their
+    next request; they never start a new row."""
+
+    def __init__(self) -> None:
+        self._threads: list[Any] = []
+
+    def start(self, fn: Callable[[int], None], slot: int) -> None:
+        import threading
+
+        thread = threading.Thread(target=fn, args=(slot,), daemon=True, name=f"batch-{slot}")
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._threads.clear()

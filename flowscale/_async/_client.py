@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import os
 import pathlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import httpx
 
 from .._async_utils import call, map_bounded
+from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
@@ -40,6 +41,9 @@ from ._lowlevel import AsyncLowLevelAPI
 from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream
 from ._wait import AsyncRunWaiter
+
+if TYPE_CHECKING:
+    from ._batch import AsyncBatch
 
 __all__ = ["AsyncFlowscale"]
 
@@ -685,3 +689,48 @@ class AsyncFlowscale:
             return await download_to(self._api, pair[0], pair[1], overwrite=overwrite)
 
         return await map_bounded(save, pairs, concurrency)
+
+    # ---- batches --------------------------------------------------------------------------
+
+    def run_batch(
+        self,
+        workflow_id: str,
+        rows: Iterable[Mapping[str, Any] | BatchRow],
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        concurrency: int = 8,
+        manifest: str | os.PathLike[str] | None = None,
+        out_dir: str | os.PathLike[str] | None = None,
+        retry_failed: int = 0,
+        timeout: float | None = 600.0,
+        poll_interval: float = 2.0,
+        cancel_in_flight: bool = False,
+        shard: Shard | None = None,
+    ) -> AsyncBatch:
+        """Run a workflow once per row of `rows` (input mappings, read lazily), at most
+        `concurrency` at a time, slowing down on 429/503 instead of failing rows.
+
+        Iterate the batch for each row's `RowResult` as it finishes; `batch.summary` follows.
+        `inputs` are common to every row. `manifest` (a file path) records each row's state
+        so that running the same batch again resumes it exactly once: finished rows are
+        skipped, started runs are waited for, a lost start request is looked up by the row's
+        group id. `out_dir` saves each row's outputs into a folder of its own.
+        `retry_failed=K` re-runs a failed row up to K times; `timeout` bounds each row's
+        wait. See the README's "Batch runs".
+        """
+        from ._batch import AsyncBatch
+
+        return AsyncBatch(
+            self,
+            workflow_id,
+            rows,
+            inputs=inputs,
+            concurrency=concurrency,
+            manifest=manifest,
+            out_dir=out_dir,
+            retry_failed=retry_failed,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            cancel_in_flight=cancel_in_flight,
+            shard=shard,
+        )

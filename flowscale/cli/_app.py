@@ -6,6 +6,7 @@ import click
 
 import flowscale
 
+from ._batch import batch
 from ._cluster import health, queue, workflows
 from ._completion import completion
 from ._context import json_option, session_of
@@ -143,3 +144,4 @@ def cli(
 
 for command in (run, workflows, health, queue, runs, output, serve, demo, completion):
     cli.add_command(command)
+cli.add_command(batch)

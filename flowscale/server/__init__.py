@@ -14,6 +14,7 @@ Python
         server.faults.rate_limit("2", route="get_run", count=1)
         server.counters()    # {"runs_created": {workflow_id: n}, "requests": {route: n}}
         server.file_requests()  # request headers received by the file host, in order
+        server.runs_by_group()  # {group_id: runs created}: a duplicate run shows as 2
 
 ``LocalServer(api_key=None, workers=2, data_dir=None, host="127.0.0.1", port=0,
 keepalive_interval=15.0, step_delay=None, url_ttl=3600.0)``: ``api_key`` is generated when
@@ -48,6 +49,7 @@ On the API port, under ``/_admin/`` (not part of the public API; same ``X-API-KE
   "get_run", "count": 2, "retry_after": "5"}`` (the parameters of the Python method)
 - ``DELETE /_admin/faults``: clear all faults
 - ``GET /_admin/file-requests``: ``data`` is ``file_requests()``
+- ``GET /_admin/runs-by-group``: ``data`` is ``runs_by_group()``
 - ``POST /_admin/reset``: like ``server.reset()``
 
 Workflows

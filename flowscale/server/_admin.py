@@ -1,6 +1,7 @@
 """The admin API under ``/_admin/`` (not part of the spec; same API key): faults and counters.
 
 GET    /_admin/counters       {"runs_created": {workflow_id: n}, "requests": {route: n}}
+GET    /_admin/runs-by-group  {group_id: runs created} (a duplicate shows as 2)
 GET    /_admin/faults         the active faults
 POST   /_admin/faults         {"kind": "rate_limit", "route": ..., "count": ..., <params>}
 DELETE /_admin/faults         clear every fault
@@ -28,6 +29,9 @@ def _ok(data: Any) -> JSONResponse:
 def admin_routes(state: ServerState) -> list[Route]:
     async def counters(request: Request) -> Response:
         return _ok(state.telemetry.counters())
+
+    async def runs_by_group(request: Request) -> Response:
+        return _ok(state.telemetry.runs_by_group())
 
     async def list_faults(request: Request) -> Response:
         return _ok(state.faults.active())
@@ -57,6 +61,7 @@ def admin_routes(state: ServerState) -> list[Route]:
 
     return [
         Route("/_admin/counters", counters, methods=["GET"]),
+        Route("/_admin/runs-by-group", runs_by_group, methods=["GET"]),
         Route("/_admin/faults", list_faults, methods=["GET"]),
         Route("/_admin/faults", add_fault, methods=["POST"]),
         Route("/_admin/faults", clear_faults, methods=["DELETE"]),

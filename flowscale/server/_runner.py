@@ -181,7 +181,7 @@ class Runner:
             self._flags[run_id] = threading.Event()
             self._queue.append(run_id)
             self._cond.notify()
-        self._telemetry.count_run(workflow.id)
+        self._telemetry.count_run(workflow.id, group_id)
         self._hub.publish(run_id)
         return run
 

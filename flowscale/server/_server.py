@@ -123,6 +123,10 @@ class LocalServer:
         `reset()`, one dict per request (tests check that no API key reaches that host)."""
         return self._telemetry.file_requests()
 
+    def runs_by_group(self) -> dict[str, int]:
+        """Runs created per group id since the last reset (a duplicate shows as 2)."""
+        return self._telemetry.runs_by_group()
+
     def reset(self) -> None:
         """Clear faults, counters and recorded file requests (runs stay)."""
         self.faults.clear()
