@@ -24,6 +24,16 @@ def _origins(value: Iterable[str]) -> tuple[str, ...]:
     return origins
 
 
+def _ids(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise TypeError("expected a collection of ids, not one string")
+    return frozenset(value)
+
+
+def _optional_ids(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else _ids(value)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class ProxyPolicy:
     """The proxy's rules.
@@ -39,16 +49,14 @@ class ProxyPolicy:
       "get_queue"} (none by default: they describe the whole deployment, not one user's runs).
     """
 
-    workflows: frozenset[str] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
-    )
+    workflows: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     max_upload_bytes: int = 64 * MIB
     max_runs_in_flight: int | None = 4
     requests_per_second: float | None = 20.0
     burst: int = 40
     retry_after: int = 2
     cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
-    expose: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    expose: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
 
     def allows_workflow(self, principal: Principal, workflow_id: str) -> bool:
         if self.workflows is not None and workflow_id not in self.workflows:
