@@ -26,7 +26,9 @@ class Operation:
     method: str  # upper case: GET, POST, ...
     path: str  # template, e.g. /api/v1/runs/{run_id}
     security: tuple[str, ...]  # security scheme names; () = no credentials needed
-    path_params: tuple[str, ...] = ()
+    path_params: tuple[str, ...] = attrs.field(
+        default=attrs.Factory(lambda self: tuple(_PARAM.findall(self.path)), takes_self=True)
+    )
     query_params: tuple[str, ...] = ()
     header_params: tuple[str, ...] = ()
     request_media: tuple[str, ...] = ()  # request body media types; () = no body

@@ -431,7 +431,7 @@ class _Call:
         elif rule is Rule.RUN:
             await self.one_run()
         else:  # Rule.CLUSTER
-            await self.relay(await self.forward(self.query))
+            await self.pass_back(await self.forward(self.query))
 
     # ---- the rules ---------------------------------------------------------------------------
     async def execute(self) -> None:
@@ -495,7 +495,7 @@ class _Call:
                 owner = await proxy.ownership.output_owner(name)
             if owner != principal.id:
                 raise _not_found(f"Output not found: {filename}")
-        await self.relay(await self.forward(self.query))
+        await self.pass_back(await self.forward(self.query))
 
     async def workflows(self) -> None:
         response = await self.forward(self.query)
@@ -556,6 +556,10 @@ class _Call:
         headers = filter_headers(response.headers.raw, NOT_FORWARDED_DOWN)
         key = self.proxy._key_bytes
         return [(k, v) for k, v in headers if key not in v] + self.cors
+
+    async def pass_back(self, response: httpx.Response) -> None:
+        """A JSON reply, read whole (bounded) so that it can be checked for the key."""
+        await self.reply(response, await self.read(response))
 
     async def reply(self, response: httpx.Response, body: bytes) -> None:
         headers = self.reply_headers(response)
