@@ -17,7 +17,7 @@ from typing import Final
 
 import jwt
 
-from ._app import FlowscaleProxy
+from ._app import FlowscaleProxy, route_path
 from ._auth import JWTVerifier
 from ._http import Receive, Scope, Send, error_body, send_bytes, send_json
 from ._policy import ProxyPolicy
@@ -70,7 +70,7 @@ class DemoSite:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope["path"][len(scope.get("root_path", "")) :] or "/"
+        path = route_path(scope)
         method = scope["method"]
         if path in ("/", "/demo") and method in ("GET", "HEAD"):
             location = (scope.get("root_path", "") + "/demo/").encode()

@@ -152,7 +152,7 @@ BAD_HEADERS: list[tuple[str, dict[str, str]]] = [
 
 
 def test_bad_credentials_never_reach_the_upstream(
-    make_proxy: MakeProxy, upstream: LocalServer
+    make_proxy: MakeProxy, upstream: LocalServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plain = make_proxy()
     rs = make_proxy(authenticate=RS)
@@ -173,7 +173,8 @@ def test_bad_credentials_never_reach_the_upstream(
                     assert reply.json()["status"] == "error"
                     assert reply.headers["www-authenticate"] == "Bearer"
     assert upstream.counters()["requests"] == before
-    print(f"bad credentials: {attempts} attempts, all 401, 0 upstream requests")
+    with capsys.disabled():
+        print(f"\nproxy bad credentials: {attempts} attempts, all 401, 0 upstream requests")
 
 
 def _confused() -> dict[str, str]:
