@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._context import Case
-from . import concurrency, downloads, events, imports, latency, overhead, requests, uploads
+from . import concurrency, downloads, events, imports, latency, overhead, proxy, requests, uploads
 
 CASES: tuple[Case, ...] = (
     latency.CASE,
@@ -14,4 +14,5 @@ CASES: tuple[Case, ...] = (
     downloads.CASE,
     concurrency.CASE,
     events.CASE,
+    proxy.CASE,
 )

@@ -2,9 +2,11 @@
 
 Every request is matched against the spec's operations (`flowscale._spec_operations`),
 authenticated by the hook, held to the policy, checked for ownership, and only then forwarded
-to the upstream with the key added. Bodies stream both ways (uploads are counted as they pass,
-event streams are relayed chunk by chunk); only the small JSON replies the proxy must read to
-keep users apart (a created run, a run, a run list, the workflow list) are read whole.
+to the upstream with the key added. Uploads stream up, counted as they pass (413 past the
+limit, which cuts the upstream request before its body is complete: no run is created), and
+event streams are relayed chunk by chunk. JSON replies are read whole, up to a bound
+(`MAX_INSPECTED_REPLY`): the proxy reads them to keep users apart (a created run, a run, a
+run list, the workflow list) and to make sure no reply carries the API key.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import inspect
 import json
 import logging
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
@@ -129,6 +131,10 @@ class FlowscaleProxy:
             else None
         )
         self._starting: Counter[str] = Counter()  # executes under way, per principal
+        # What the store already holds, so that reading a run again writes nothing: owners
+        # never change (first writer wins), and a run's outputs and end only grow.
+        self._owners: OrderedDict[str, str] = OrderedDict()
+        self._learned: OrderedDict[str, tuple[frozenset[str], bool]] = OrderedDict()
 
     def __repr__(self) -> str:  # the key stays out of reprs and logs
         return f"FlowscaleProxy(upstream={self.upstream!r})"
@@ -310,6 +316,19 @@ class FlowscaleProxy:
     def ownership(self) -> OwnershipStore:
         return self._ownership
 
+    async def run_owner(self, run_id: str) -> str | None:
+        owner = self._owners.get(run_id)
+        if owner is None:
+            owner = await self._ownership.run_owner(run_id)
+            if owner is not None:
+                _remember(self._owners, run_id, owner)
+        return owner
+
+    async def add_run(self, run_id: str, principal: Principal) -> None:
+        if self._owners.get(run_id) is None:
+            await self._ownership.add_run(run_id, principal.id)
+            _remember(self._owners, run_id, principal.id)
+
     async def learn_runs(self, principal: Principal, runs: Any) -> None:
         """Record what replies about the principal's own runs say: owners, outputs, ends."""
         if not isinstance(runs, list):
@@ -321,7 +340,6 @@ class FlowscaleProxy:
             run_id = run.get("_id") or run.get("id")
             if not isinstance(run_id, str):
                 continue
-            await self._ownership.add_run(run_id, principal.id)
             names = set()
             for name in run.get("output_names") or ():
                 if isinstance(name, str):
@@ -330,12 +348,18 @@ class FlowscaleProxy:
                 filename = output.get("filename") if isinstance(output, dict) else None
                 if isinstance(filename, str):
                     names.add(filename.split(".", 1)[0])
+            ended = run.get("status") in TERMINAL_STATUSES
+            known = frozenset(names), ended
+            if self._learned.get(run_id) == known:
+                continue
+            await self.add_run(run_id, principal)
             await self._ownership.add_outputs(principal.id, run_id, sorted(names))
-            if run.get("status") in TERMINAL_STATUSES:
+            if ended:
                 await self._ownership.mark_ended(run_id)
+            _remember(self._learned, run_id, known)
 
     async def owns_run(self, principal: Principal, run_id: str) -> bool:
-        owner = await self._ownership.run_owner(run_id)
+        owner = await self.run_owner(run_id)
         if owner is not None:
             return owner == principal.id
         # Not recorded (e.g. an in-memory store after a restart): the upstream's group says.
@@ -371,10 +395,20 @@ class FlowscaleProxy:
             open_runs = await self._ownership.open_runs(principal.id)
         return len(open_runs) + self._starting[principal.id]
 
+    def forget(self, run_id: str) -> None:
+        self._learned.pop(run_id, None)
+
     def starting(self, principal: Principal, delta: int) -> None:
         self._starting[principal.id] += delta
         if self._starting[principal.id] <= 0:
             del self._starting[principal.id]
+
+
+def _remember(cache: OrderedDict[str, Any], key: str, value: Any, size: int = 50_000) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    if len(cache) > size:
+        cache.popitem(last=False)
 
 
 async def read_capped(response: httpx.Response, cap: int = MAX_INSPECTED_REPLY) -> bytes:
@@ -467,7 +501,7 @@ class _Call:
                 data = reply.get("data") if isinstance(reply, dict) else None
                 run_id = data.get("run_id") if isinstance(data, dict) else None
                 if isinstance(run_id, str):
-                    await proxy.ownership.add_run(run_id, principal.id)
+                    await proxy.add_run(run_id, principal)
             await self.reply(response, body)
         finally:
             proxy.starting(principal, -1)
@@ -532,6 +566,7 @@ class _Call:
                 await proxy.learn_runs(principal, [data])
             elif self.op.operation_id == "cancel_run":
                 await proxy.ownership.mark_ended(run_id)
+                proxy.forget(run_id)
         await self.reply(response, body)
 
     # ---- the exchange ----------------------------------------------------------------------

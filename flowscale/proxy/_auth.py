@@ -7,6 +7,7 @@ or raises (any exception: the proxy answers 401 and nothing reaches the upstream
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "Principal",
 ]
 
+CACHE_SIZE = 10_000
 SYMMETRIC = ("HS256",)
 ASYMMETRIC = ("RS256", "ES256")
 
@@ -90,6 +92,7 @@ class JWTVerifier:
         self._leeway = leeway
         self._subject = subject_claim
         self._workflows = workflows_claim
+        self._cache: dict[str, tuple[Principal, float]] = {}
         self._secret: bytes | None = None
         self._keys: list[tuple[str | None, str, Any]] = []  # (kid, algorithm, key)
         if secret is not None:
@@ -111,6 +114,21 @@ class JWTVerifier:
         return self.verify(bearer_token(request))
 
     def verify(self, token: str) -> Principal:
+        # A token is verified once, then served from a bounded cache until it expires: the
+        # signature check costs more than the rest of a proxied get_run.
+        cached = self._cache.get(token)
+        if cached is not None:
+            principal, expires = cached
+            if time.time() <= expires + self._leeway:
+                return principal
+            del self._cache[token]
+        principal = self._verify(token)
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
