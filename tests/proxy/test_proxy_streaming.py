@@ -103,7 +103,10 @@ def test_a_caller_that_leaves_closes_the_upstream_stream(
         run_id = _start(http, HELD, prompt="x")
         with http.stream("GET", f"/api/v1/runs/{run_id}/events") as stream:
             next(stream.iter_raw())
-            assert hub._subscriptions.get(run_id)  # the upstream stream is open
+            deadline = time.monotonic() + 10
+            while not hub._subscriptions.get(run_id):  # the upstream stream is open
+                assert time.monotonic() < deadline, "the upstream stream never opened"
+                time.sleep(0.01)
     deadline = time.monotonic() + 10
     while hub._subscriptions.get(run_id):
         assert time.monotonic() < deadline, "the upstream stream stayed open"
