@@ -29,15 +29,23 @@ SYMMETRIC = ("HS256",)
 ASYMMETRIC = ("RS256", "ES256")
 
 
+def _ids(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):  # frozenset("wf-1") would be a set of characters
+        raise TypeError("expected a collection of ids, not one string")
+    return frozenset(value)
+
+
+def _optional_ids(value: Iterable[str] | None) -> frozenset[str] | None:
+    return None if value is None else _ids(value)
+
+
 @attrs.frozen(slots=True)
 class Principal:
     """An authenticated end user. ``id`` scopes everything they see (runs, outputs, limits);
     ``workflows``, if not None, is their own workflow allow-list (the global one still applies)."""
 
     id: str = attrs.field(validator=attrs.validators.min_len(1))
-    workflows: frozenset[str] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
-    )
+    workflows: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
     claims: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
 
 

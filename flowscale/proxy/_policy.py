@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from ._auth import Principal
+from ._auth import Principal, _ids, _optional_ids
 
 __all__ = ["ProxyPolicy", "RateLimiter"]
 
@@ -22,16 +22,6 @@ def _origins(value: Iterable[str]) -> tuple[str, ...]:
         if origin == "*" or origin.endswith("/") or "://" not in origin:
             raise ValueError(f"CORS origins are explicit, like https://app.example: {origin!r}")
     return origins
-
-
-def _ids(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        raise TypeError("expected a collection of ids, not one string")
-    return frozenset(value)
-
-
-def _optional_ids(value: Iterable[str] | None) -> frozenset[str] | None:
-    return None if value is None else _ids(value)
 
 
 @attrs.frozen(slots=True, kw_only=True)
