@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -123,6 +124,40 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@contextmanager
+def _forwarder(server: ServerProcess) -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "bench._forwarder_main",
+            "--upstream",
+            server.base_url,
+            "--api-key",
+            server.api_key,
+        ],
+        cwd=ROOT,
+        env=child_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        if not select.select([proc.stdout], [], [], 30)[0]:
+            raise RuntimeError("the bare forwarder did not start within 30 s")
+        yield json.loads(proc.stdout.readline())["url"]
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
 def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
 
@@ -159,25 +194,30 @@ def _latency_rows(server: ServerProcess, proxy: ProxyProcess, ctx: Context) -> l
             time.sleep(0.01)
     direct: list[float] = []
     via: list[float] = []
+    floor: list[float] = []
     proxy_cpu = 0.0
-    for trial in range(trials):
-        order = ("direct", "proxy") if trial % 2 == 0 else ("proxy", "direct")
-        for side in order:
-            if side == "direct":
-                direct += asyncio.run(
-                    _get_run_latency(server.base_url, {"X-API-KEY": server.api_key}, run_id, calls)
-                )
-            else:
-                cpu_before = proxy.cpu_seconds()
-                via += asyncio.run(_get_run_latency(proxy.url, proxy.headers(), run_id, calls))
-                proxy_cpu += proxy.cpu_seconds() - cpu_before
+    with _forwarder(server) as forwarder_url:
+        for trial in range(trials):
+            order = ("direct", "proxy", "floor") if trial % 2 == 0 else ("floor", "proxy", "direct")
+            for side in order:
+                if side == "direct":
+                    headers = {"X-API-KEY": server.api_key}
+                    direct += asyncio.run(_get_run_latency(server.base_url, headers, run_id, calls))
+                elif side == "floor":
+                    floor += asyncio.run(_get_run_latency(forwarder_url, {}, run_id, calls))
+                else:
+                    cpu_before = proxy.cpu_seconds()
+                    via += asyncio.run(_get_run_latency(proxy.url, proxy.headers(), run_id, calls))
+                    proxy_cpu += proxy.cpu_seconds() - cpu_before
     cpu_us = proxy_cpu / ((calls + 20) * trials) * 1e6
     load = os.getloadavg()[0]
+    floor_added = (median(floor) - median(direct)) * 1000
     added_median = (median(via) - median(direct)) * 1000
     added_p95 = (_p95(via) - _p95(direct)) * 1000
     ctx.log(
         f"get_run: direct {median(direct) * 1e3:.2f} ms, proxy {median(via) * 1e3:.2f} ms "
-        f"(p95 {_p95(direct) * 1e3:.2f} / {_p95(via) * 1e3:.2f} ms)"
+        f"(p95 {_p95(direct) * 1e3:.2f} / {_p95(via) * 1e3:.2f} ms), bare forwarder "
+        f"{median(floor) * 1e3:.2f} ms"
     )
     note = (
         f"{trials} trials x {calls} sequential calls per side, one warm connection, async "
@@ -190,11 +230,17 @@ def _latency_rows(server: ServerProcess, proxy: ProxyProcess, ctx: Context) -> l
             figure="get_run through the proxy: added latency per call (median)",
             value=added_median,
             shown=f"+{added_median:.2f} ms",
-            baseline=f"direct {median(direct) * 1e3:.2f} ms, via proxy {median(via) * 1e3:.2f} ms",
+            baseline=f"direct {median(direct) * 1e3:.2f} ms, via proxy {median(via) * 1e3:.2f} "
+            f"ms; a bare forwarder on the same stack (no checks) adds {floor_added:+.2f} ms",
             target=at_most(MAX_ADDED_MS, f"≤ {MAX_ADDED_MS} ms"),
             unit="ms",
             note=note,
-            data={"direct": spread(direct), "proxy": spread(via), "proxy_cpu_us": cpu_us},
+            data={
+                "direct": spread(direct),
+                "proxy": spread(via),
+                "bare_forwarder": spread(floor),
+                "proxy_cpu_us": cpu_us,
+            },
         ),
         Row(
             figure="get_run through the proxy: added latency per call (p95)",

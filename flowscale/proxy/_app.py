@@ -12,6 +12,7 @@ run list, the workflow list) and to make sure no reply carries the API key.
 from __future__ import annotations
 
 import hashlib
+import http.cookiejar
 import inspect
 import json
 import logging
@@ -60,6 +61,7 @@ MAX_INSPECTED_REPLY = 16 * 1024 * 1024  # JSON replies the proxy reads (runs, li
 LEARN_PAGE_SIZE = 100
 REDACTED = b"[redacted]"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 BODY_HEADERS = (b"content-length", b"content-type")
 
 
@@ -163,6 +165,9 @@ class FlowscaleProxy:
                 transport=self._transport,
                 follow_redirects=False,
                 trust_env=False,  # the upstream is configured here, not by the environment
+                # One client serves every user: a cookie the upstream sets for one must never
+                # go back upstream with another's request.
+                cookies=http.cookiejar.CookieJar(policy=_NO_COOKIES),
             )
         return self._http
 
