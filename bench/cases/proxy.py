@@ -266,7 +266,7 @@ async def _completions(client: AsyncFlowscale, durations: list[float]) -> list[f
 
 
 def _completion_row(server: ServerProcess, proxy: ProxyProcess, ctx: Context) -> Row:
-    trials = max(2, ctx.settings.latency_trials)
+    trials = max(2, 2 * ctx.settings.latency_trials)  # a median of few runs is noisy
     durations = [0.2 + 0.1 * (i % 3) for i in range(trials)]
 
     async def measure() -> tuple[list[float], list[float]]:

@@ -12,7 +12,6 @@ run list, the workflow list) and to make sure no reply carries the API key.
 from __future__ import annotations
 
 import hashlib
-import http.cookiejar
 import inspect
 import json
 import logging
@@ -22,7 +21,6 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
-import httpx
 from starlette.requests import Request
 
 from .._route_table import Match, Operation, RouteTable
@@ -50,6 +48,7 @@ from ._http import (
 from ._ownership import OwnershipStore, SQLiteOwnershipStore
 from ._policy import ProxyPolicy, RateLimiter, retry_after_header
 from ._rules import Rule, rule_for
+from ._upstream import Upstream, UpstreamError, UpstreamReply, UpstreamTimeout
 
 __all__ = ["FlowscaleProxy"]
 
@@ -60,8 +59,6 @@ SAFE_SEGMENT = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,199}")
 MAX_INSPECTED_REPLY = 16 * 1024 * 1024  # JSON replies the proxy reads (runs, lists)
 LEARN_PAGE_SIZE = 100
 REDACTED = b"[redacted]"
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 BODY_HEADERS = (b"content-length", b"content-type")
 
 
@@ -106,14 +103,12 @@ class FlowscaleProxy:
         ownership: OwnershipStore | None = None,
         table: RouteTable = API_TABLE,
         pages: ASGIApp | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
         max_connections: int = 2000,
     ) -> None:
         if not api_key:
             raise ValueError("the proxy needs the upstream API key")
-        if not upstream.startswith(("http://", "https://")):
-            raise ValueError(f"upstream must be an http(s) URL, not {upstream!r}")
         self.upstream = upstream.rstrip("/")
         self.policy = policy or ProxyPolicy()
         self._key = api_key
@@ -123,10 +118,12 @@ class FlowscaleProxy:
         self._table = table
         self._rules = {op.operation_id: rule_for(op, self.policy.expose) for op in table}
         self._pages = pages
-        self._timeout = timeout
-        self._transport = transport
-        self._limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=200)
-        self._http: httpx.AsyncClient | None = None
+        self._upstream = Upstream(
+            self.upstream,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_connections=max_connections,
+        )
         self._limiter = (
             RateLimiter(self.policy.requests_per_second, self.policy.burst)
             if self.policy.requests_per_second
@@ -151,25 +148,8 @@ class FlowscaleProxy:
         return f"fsp-{digest[:32]}"
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        await self._upstream.aclose()
         await self._ownership.close()
-
-    @property
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = httpx.AsyncClient(
-                timeout=self._timeout,
-                limits=self._limits,
-                transport=self._transport,
-                follow_redirects=False,
-                trust_env=False,  # the upstream is configured here, not by the environment
-                # One client serves every user: a cookie the upstream sets for one must never
-                # go back upstream with another's request.
-                cookies=http.cookiejar.CookieJar(policy=_NO_COOKIES),
-            )
-        return self._http
 
     # ---- ASGI ------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -284,17 +264,14 @@ class FlowscaleProxy:
         query: str,
         headers: RawHeaders,
         body: AsyncIterator[bytes] | None = None,
-    ) -> httpx.Response:
-        url = self.upstream + path + (f"?{query}" if query else "")
-        request = self._client.build_request(method, url, headers=headers, content=body)
+    ) -> UpstreamReply:
+        target = path + (f"?{query}" if query else "")
         try:
-            return await self._client.send(request, stream=True)
-        except (BodyTooLarge, ClientGone):
-            raise
-        except httpx.TimeoutException:
+            return await self._upstream.open(method, target, headers, body)
+        except UpstreamTimeout:
             raise _Refusal(504, "The upstream API did not answer in time") from None
-        except httpx.TransportError as exc:
-            logger.warning("upstream unreachable: %s", type(exc).__name__)
+        except UpstreamError as exc:
+            logger.warning("upstream unreachable: %s", exc)
             raise _Refusal(502, "The upstream API is unreachable") from None
 
     async def fetch_json(self, path: str, query: Mapping[str, str] | None = None) -> Any:
@@ -416,14 +393,17 @@ def _remember(cache: OrderedDict[str, Any], key: str, value: Any, size: int = 50
         cache.popitem(last=False)
 
 
-async def read_capped(response: httpx.Response, cap: int = MAX_INSPECTED_REPLY) -> bytes:
+async def read_capped(response: UpstreamReply, cap: int = MAX_INSPECTED_REPLY) -> bytes:
     chunks = []
     size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > cap:
-            raise _Refusal(502, "The upstream reply is too large")
-        chunks.append(chunk)
+    try:
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > cap:
+                raise _Refusal(502, "The upstream reply is too large")
+            chunks.append(chunk)
+    except UpstreamError:
+        raise _Refusal(502, "The upstream API broke off its reply") from None
     return b"".join(chunks)
 
 
@@ -577,7 +557,7 @@ class _Call:
     # ---- the exchange ----------------------------------------------------------------------
     async def forward(
         self, query: list[tuple[str, str]], body: AsyncIterator[bytes] | None = None
-    ) -> httpx.Response:
+    ) -> UpstreamReply:
         method = "GET" if self.head else self.scope["method"]
         headers = self.proxy.upstream_headers(self.scope)
         if body is None:
@@ -586,27 +566,27 @@ class _Call:
             ]
         return await self.proxy.open(method, self.path(), urlencode(query), headers, body)
 
-    async def read(self, response: httpx.Response) -> bytes:
+    async def read(self, response: UpstreamReply) -> bytes:
         try:
             return await read_capped(response)
         finally:
             await response.aclose()
 
-    def reply_headers(self, response: httpx.Response) -> RawHeaders:
-        headers = filter_headers(response.headers.raw, NOT_FORWARDED_DOWN)
+    def reply_headers(self, response: UpstreamReply) -> RawHeaders:
+        headers = filter_headers(response.raw_headers, NOT_FORWARDED_DOWN)
         key = self.proxy._key_bytes
         return [(k, v) for k, v in headers if key not in v] + self.cors
 
-    async def pass_back(self, response: httpx.Response) -> None:
+    async def pass_back(self, response: UpstreamReply) -> None:
         """A JSON reply, read whole (bounded) so that it can be checked for the key."""
         await self.reply(response, await self.read(response))
 
-    async def reply(self, response: httpx.Response, body: bytes) -> None:
+    async def reply(self, response: UpstreamReply, body: bytes) -> None:
         headers = self.reply_headers(response)
         body = self.proxy.redact(body)
         await send_bytes(self.send, response.status_code, body, headers, head=self.head)
 
-    async def relay(self, response: httpx.Response) -> None:
+    async def relay(self, response: UpstreamReply) -> None:
         """Pass the reply through as it arrives; a caller that leaves closes the upstream."""
         try:
             headers = self.reply_headers(response)
@@ -622,15 +602,19 @@ class _Call:
         finally:
             await response.aclose()
 
-    async def _pump(self, response: httpx.Response) -> None:
+    async def _pump(self, response: UpstreamReply) -> None:
         key = self.proxy._key_bytes
         tail = b""
-        async for chunk in response.aiter_raw():
-            if key in tail + chunk:
-                logger.error("the upstream echoed the API key in a stream: cut")
-                break
-            tail = chunk[-(len(key) - 1) :] if len(key) > 1 else b""
-            await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+        try:
+            async for chunk in response.aiter_raw():
+                if key in tail + chunk:
+                    logger.error("the upstream echoed the API key in a stream: cut")
+                    return  # unfinished: the server closes the connection, the caller resumes
+                tail = chunk[-(len(key) - 1) :] if len(key) > 1 else b""
+                await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except UpstreamError as exc:
+            logger.info("the upstream broke off a stream (%s): cutting it here too", exc)
+            return
         await self.send({"type": "http.response.body", "body": b""})
 
 
