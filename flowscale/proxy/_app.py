@@ -613,7 +613,7 @@ class _Call:
                 tail = chunk[-(len(key) - 1) :] if len(key) > 1 else b""
                 await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
         except UpstreamError as exc:
-            logger.info("the upstream broke off a stream (%s): cutting it here too", exc)
+            logger.warning("the upstream broke off a stream (%s): cutting it here too", exc)
             return
         await self.send({"type": "http.response.body", "body": b""})
 
