@@ -16,6 +16,8 @@ from ._http import RawHeaders
 
 __all__ = ["Upstream", "UpstreamError", "UpstreamReply", "UpstreamTimeout"]
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
 
 class UpstreamError(Exception):
     """The upstream could not be reached, or broke the exchange."""
@@ -113,13 +115,22 @@ class Upstream:
             content=body,
             extensions={"timeout": self._timeouts},
         )
-        try:
-            response = await self._connections().handle_async_request(request)
-        except httpcore.TimeoutException as exc:
-            raise UpstreamTimeout(type(exc).__name__) from None
-        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as exc:
-            raise UpstreamError(type(exc).__name__) from None
-        return UpstreamReply(response)
+        # A pooled connection the upstream closed just as it was reused fails before any
+        # reply; a request without a body is safe to send once more on a fresh one.
+        attempts = 2 if body is None and method in SAFE_METHODS else 1
+        for attempt in range(attempts):
+            try:
+                response = await self._connections().handle_async_request(request)
+            except httpcore.TimeoutException as exc:
+                raise UpstreamTimeout(type(exc).__name__) from None
+            except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
+                if attempt + 1 < attempts and not isinstance(exc, httpcore.ConnectError):
+                    continue
+                raise UpstreamError(type(exc).__name__) from None
+            except httpcore.UnsupportedProtocol as exc:
+                raise UpstreamError(type(exc).__name__) from None
+            return UpstreamReply(response)
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         if self._pool is not None:

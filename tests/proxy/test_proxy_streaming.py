@@ -102,6 +102,7 @@ def test_a_caller_that_leaves_closes_the_upstream_stream(
     with httpx.Client(base_url=proxy.url, headers=bearer("alice"), timeout=10) as http:
         run_id = _start(http, HELD, prompt="x")
         with http.stream("GET", f"/api/v1/runs/{run_id}/events") as stream:
+            assert stream.status_code == 200, stream.read()
             next(stream.iter_raw())
             deadline = time.monotonic() + 10
             while not hub._subscriptions.get(run_id):  # the upstream stream is open
