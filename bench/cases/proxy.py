@@ -319,7 +319,10 @@ def _streams_row(proxy: ProxyProcess, ctx: Context) -> Row:
     runs = max(1, streams // 10)
 
     async def main() -> tuple[int, float]:
-        limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams)
+        # Each stream on a connection of its own: reusing one a finished stream left idle
+        # races uvicorn's 5 s keep-alive close once opening 500 takes that long (a client
+        # problem, which the SDK's retries absorb; this raw client has none).
+        limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=0)
         async with httpx.AsyncClient(
             base_url=proxy.url, headers=proxy.headers(), timeout=120, limits=limits
         ) as http:
