@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from .._context import Case
-from . import batch, concurrency, downloads, events, imports, latency, overhead, requests, uploads
+from . import (
+    batch,
+    concurrency,
+    downloads,
+    events,
+    imports,
+    latency,
+    overhead,
+    proxy,
+    requests,
+    uploads,
+)
 
 CASES: tuple[Case, ...] = (
     latency.CASE,
@@ -15,4 +26,5 @@ CASES: tuple[Case, ...] = (
     concurrency.CASE,
     events.CASE,
     batch.CASE,
+    proxy.CASE,
 )

@@ -73,6 +73,7 @@ class _BatchClient(Protocol):
         self, result: RunResult, directory: str | os.PathLike[str]
     ) -> list[pathlib.Path]: ...
 
+
 __all__ = ["AsyncBatch"]
 
 MAX_UNKNOWN_SUBMITS = 8  # lost execute replies in a row, each reconciled, before a row fails

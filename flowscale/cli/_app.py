@@ -14,6 +14,7 @@ from ._demo import demo
 from ._logging import setup_logging
 from ._options import DURATION
 from ._output_cmd import output
+from ._proxy import proxy
 from ._run import run
 from ._runs import runs
 from ._serve import serve
@@ -142,6 +143,6 @@ def cli(
     session.redact = setup_logging(verbose, debug, secrets).redact
 
 
-for command in (run, workflows, health, queue, runs, output, serve, demo, completion):
+for command in (run, workflows, health, queue, runs, output, serve, proxy, demo, completion):
     cli.add_command(command)
 cli.add_command(batch)

@@ -1,19 +1,20 @@
 """The ASGI middleware in front of both origins: route naming, counters, faults and the API key.
 
 Requests are named after the spec's operationIds (``download`` on the file host) so faults
-and counters can target them. Order per request: count it, apply gate faults (latency, 429,
-status codes, hang), then check the key, then hand over to the routes. ``/_admin/`` requests
-need the key too but are never counted nor faulted: they are the control plane.
+and counters can target them; which of them need the key is the spec's security too (both from
+one table, ``flowscale._spec_operations``). Order per request: count it, apply gate faults
+(latency, 429, status codes, hang), then check the key, then hand over to the routes.
+``/_admin/`` requests need the key too but are never counted nor faulted: the control plane.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import re
-from collections.abc import Sequence
 from typing import Final
 
+from .._route_table import Operation, RouteTable
+from .._spec_operations import API_TABLE
 from ._asgi import (
     ASGIApp,
     Receive,
@@ -28,23 +29,12 @@ from ._asgi import (
 from ._faults import Fault
 from ._state import ServerState
 
-RouteTable = Sequence[tuple[frozenset[str], re.Pattern[str], str]]
-
-_GET: Final = frozenset({"GET", "HEAD"})
-_POST: Final = frozenset({"POST"})
-
-API_ROUTES: Final[RouteTable] = (
-    (_GET, re.compile(r"/api/v1/comfy/health"), "check_health"),
-    (_GET, re.compile(r"/api/v1/comfy/queue"), "get_queue"),
-    (_GET, re.compile(r"/api/v1/comfy/workflows"), "get_workflows"),
-    (_POST, re.compile(r"/api/v1/runs"), "execute_workflow"),
-    (_GET, re.compile(r"/api/v1/runs"), "get_runs"),
-    (_GET, re.compile(r"/api/v1/runs/output"), "get_output"),
-    (_GET, re.compile(r"/api/v1/runs/[^/]+"), "get_run"),
-    (_POST, re.compile(r"/api/v1/runs/[^/]+/cancel"), "cancel_run"),
-    (_GET, re.compile(r"/api/v1/runs/[^/]+/events"), "stream_run_events"),
+# The API's routes, names and auth are the spec's operations (generated from the spec: see
+# scripts/spec-routes); the file host's one route is not part of the API spec.
+API_ROUTES: Final[RouteTable] = API_TABLE
+FILE_ROUTES: Final[RouteTable] = RouteTable(
+    [Operation("download", "GET", "/files/{token}/{filename}", security=())]
 )
-FILE_ROUTES: Final[RouteTable] = ((_GET, re.compile(r"/files/[^/]+/[^/]+"), "download"),)
 
 ADMIN_PREFIX: Final = "/_admin/"
 MISSING_KEY: Final = "Missing API key: send it in the X-API-KEY header"
@@ -52,10 +42,8 @@ WRONG_KEY: Final = "Invalid API key"
 
 
 def route_name(routes: RouteTable, method: str, path: str) -> str | None:
-    for methods, pattern, name in routes:
-        if method in methods and pattern.fullmatch(path):
-            return name
-    return None
+    match = routes.match(method, path)
+    return match.operation.operation_id if match is not None else None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -103,8 +91,11 @@ async def _act(
 
 
 def gate(
-    app: ASGIApp, state: ServerState, routes: RouteTable, *, check_key: bool, record: bool
+    app: ASGIApp, state: ServerState, routes: RouteTable, *, guard_admin: bool, record: bool
 ) -> ASGIApp:
+    """Wrap ``app``: operations whose spec entry has a security requirement need the key, and
+    so does ``/_admin/`` when ``guard_admin``; unknown paths fall through (to a 404)."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
@@ -113,7 +104,8 @@ def gate(
         if record:
             state.telemetry.record_file_request(scope["headers"])
         is_admin = path.startswith(ADMIN_PREFIX)
-        route = None if is_admin else route_name(routes, scope["method"], path)
+        match = None if is_admin else routes.match(scope["method"], path)
+        route = match.operation.operation_id if match is not None else None
         if route is not None:
             state.telemetry.count_request(route)
             plan = state.faults.take_gate(route)
@@ -123,7 +115,8 @@ def gate(
             if plan.action is not None:
                 await _act(state, plan.action, scope, receive, send)
                 return
-        if check_key and (route is not None or is_admin):
+        needs_key = match.operation.needs_auth if match is not None else guard_admin and is_admin
+        if needs_key:
             key = _header(scope, b"x-api-key")
             if key is None:
                 await send_json(send, 401, error_body(MISSING_KEY))

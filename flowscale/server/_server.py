@@ -189,8 +189,8 @@ class LocalServer:
             keepalive_interval=self._keepalive,
         )
         self._state = state
-        api = gate(build_api_app(state), state, API_ROUTES, check_key=True, record=False)
-        files = gate(build_files_app(state), state, FILE_ROUTES, check_key=False, record=True)
+        api = gate(build_api_app(state), state, API_ROUTES, guard_admin=True, record=False)
+        files = gate(build_files_app(state), state, FILE_ROUTES, guard_admin=False, record=True)
         self._servers = [self._uvicorn(api), self._uvicorn(files)]
         ready = threading.Event()
         self._thread = threading.Thread(

@@ -1,0 +1,45 @@
+"""How the proxy treats each operation of the spec, decided from the route table (no I/O).
+
+An operation the spec gains is handled without a hand edit here: one that acts on a run
+(a ``run_id`` path parameter) is forwarded after the ownership check; one about the cluster
+(tag ``comfy``) only when the policy exposes it; anything else is refused, deliberately, until
+someone decides how it is scoped per user. The four operations that need more than an
+ownership check (starting runs, listing them, outputs, the workflow list) are named below.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from .._route_table import Operation
+
+__all__ = ["Rule", "rule_for"]
+
+
+class Rule(enum.Enum):
+    EXECUTE = "execute"  # allow-list, in-flight limit, proxy's group_id, record the owner
+    LIST_RUNS = "list_runs"  # forced to the principal's group_id
+    OUTPUT = "output"  # only outputs of the principal's runs
+    WORKFLOWS = "workflows"  # the list filtered by the allow-list
+    RUN = "run"  # one run: its owner only
+    CLUSTER = "cluster"  # the deployment's state, exposed by policy
+    REFUSED = "refused"  # not offered through the proxy (404)
+
+
+SCOPED = {
+    "execute_workflow": Rule.EXECUTE,
+    "get_runs": Rule.LIST_RUNS,
+    "get_output": Rule.OUTPUT,
+    "get_workflows": Rule.WORKFLOWS,
+}
+
+
+def rule_for(operation: Operation, expose: Iterable[str] = ()) -> Rule:
+    if operation.operation_id in SCOPED:
+        return SCOPED[operation.operation_id]
+    if "run_id" in operation.path_params:
+        return Rule.RUN
+    if "comfy" in operation.tags and operation.operation_id in set(expose):
+        return Rule.CLUSTER
+    return Rule.REFUSED
