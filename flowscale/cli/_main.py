@@ -43,7 +43,7 @@ def run(argv: list[str] | None = None) -> int:
         if session.json or "--json" in (sys.argv[1:] if argv is None else argv):
             message = session.redact(exc.format_message())
             print_json({"error": {"type": "UsageError", "message": message,
-                                  "exit_code": exc.exit_code}})  # fmt: skip
+                                  "exit_code": exc.exit_code}}, one_line=True)  # fmt: skip
         return exc.exit_code
     except Exception as exc:
         problem = describe(exc)
@@ -66,7 +66,7 @@ def _report(session: Session, problem: Problem, exc: BaseException | None = None
     if session.json:  # scripts read stdout: one error object there, and the line on stderr
         hint = None if problem.hint is None else session.redact(problem.hint)
         print_json(error_json(attrs.evolve(problem, message=session.redact(problem.message),
-                                           hint=hint), exc))  # fmt: skip
+                                           hint=hint), exc), one_line=True)  # fmt: skip
     console = err_console()
     # Ctrl-C is the user's doing, not an error: say what became of the run, plainly.
     prefix = "" if problem.code == ExitCode.INTERRUPTED else "error: "

@@ -49,8 +49,10 @@ def run_json(run: flowscale.Run) -> dict[str, Any]:
     return data
 
 
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
+def print_json(data: Any, *, one_line: bool = False) -> None:
+    """`data` as JSON on stdout; `one_line` for error objects, which may follow JSONL output."""
+    indent = None if one_line else 2
+    sys.stdout.write(json.dumps(jsonable(data), indent=indent, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 

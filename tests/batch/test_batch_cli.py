@@ -67,8 +67,10 @@ def test_bad_rows_are_reported_first_and_never_stop_the_others(
     assert jsonl.exit_code == 4
     lines = [json.loads(line) for line in jsonl.stdout.splitlines()]
     assert (tmp_path / "results.jsonl").is_file()  # beside the manifest
-    assert lines[-1]["summary"]["completed"] == 1
-    assert lines[-1]["summary"]["invalid"] == 1
+    # The summary, then (as for every failing --json command) one error object, one line each.
+    assert lines[-2]["summary"]["completed"] == 1
+    assert lines[-2]["summary"]["invalid"] == 1
+    assert lines[-1]["error"]["exit_code"] == 4
 
 
 def test_usage_errors(env: dict[str, str], tmp_path: pathlib.Path) -> None:
