@@ -34,8 +34,29 @@ def call(callback: Callable[[T], Any] | None, value: T) -> None:
 
 
 def map_bounded(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
-    """`fn` over `items` one after the other (the sync client does not spawn threads)."""
-    return [fn(item) for item in items]
+    """`fn` over `items`, at most `limit` at once in threads, results in order. The first
+    failure stops the items not started yet and is raised once the running ones end (a
+    thread cannot be cancelled). One item, or a limit of 1, runs in the calling thread."""
+    work = list(items)
+    if limit <= 1 or len(work) <= 1:
+        return [fn(item) for item in work]
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+    pool = ThreadPoolExecutor(max_workers=min(limit, len(work)), thread_name_prefix="flowscale")
+    try:
+        futures = [pool.submit(fn, item) for item in work]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f in done and f.exception() is not None), None)
+        if failed is not None:
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise failed.exception()  # type: ignore[misc]
+        return [future.result() for future in futures]
+    finally:
+        # On Ctrl-C too: nothing new starts; running downloads end on their own (their
+        # partial files are removed by them, or by the next download to the same path).
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def current_loop() -> object | None:

@@ -7,11 +7,12 @@ operations themselves are `_ops.Operations`, the request path `_http.SyncAPI`.
 
 from __future__ import annotations
 
+import io
 import os
 import pathlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import attrs
 import httpx
@@ -36,7 +37,19 @@ from .._types import (
     Workflow,
 )
 from .._updates import Update, WorkflowSubmitted
-from ._download import download_to
+from ._download import (
+    DEFAULT_MAX_READ,
+    OutputStream,
+    ProgressCallback,
+    ProgressTotal,
+    check_progress,
+    check_range,
+    download_to,
+    iter_output,
+    read_output,
+    window_size,
+    write_output,
+)
 from ._http import SyncAPI
 from ._lowlevel import LowLevelAPI
 from ._ops import Operations
@@ -55,6 +68,12 @@ SortOrder = Literal["asc", "desc"]
 def _check_id(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"{name} must be a non-empty str, not {value!r}")
+    return value
+
+
+def _check_output(value: Any) -> Output:
+    if not isinstance(value, Output):
+        raise TypeError(f"output must be a flowscale.Output, not {type(value).__name__}")
     return value
 
 
@@ -624,30 +643,185 @@ class Flowscale:
         path_or_dir: str | os.PathLike[str],
         *,
         overwrite: bool = True,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> pathlib.Path:
         """Save one output to a file (or into a folder, under its own name).
 
-        Streamed to a temporary file, renamed into place only when complete and of the
-        expected size. Text outputs are written as their content.
+        Verified against the API's record: the size comes from `output.size` when the API
+        gave it (else the host's Content-Length); a short or oversized body, an HTML error
+        page or a lying Content-Length is a `DownloadError`, and no more than that size is
+        ever read. The bytes go to a hidden partial file renamed into place only when
+        complete, so on failure an old file at the path stays untouched (a partial file
+        left by a killed process is removed by the next download to the same path). A body
+        that breaks off is resumed where it stopped (a Range request); an expired link
+        (403) of an output the API returned is refreshed once through `get_output`. Text
+        outputs are written as their content. The API gives no checksum to verify.
 
         Args:
             output: The `Output` (from a `RunResult` or `get_output`).
             path_or_dir: A file path, or an existing folder.
             overwrite: Replace an existing file.
+            progress: Called as bytes arrive with `(bytes_done, total)`; `total` is None
+                when the size is unknown.
+            timeout: Seconds for the whole download, retries included (None: no limit
+                beyond the client's per-request timeout).
 
         Returns:
             The path written.
 
         Raises:
-            TypeError: `output` is not an `Output`.
+            TypeError: `output` is not an `Output`, or `progress` is not callable.
             FileExistsError: The file exists and `overwrite` is False.
-            DownloadError: The link failed, expired, or the body was incomplete (after the
+            DownloadError: The link failed or expired, or the body did not match (after the
                 retries); nothing is left at the path.
             APIConnectionError: The file host could not be reached (after the retries).
         """
-        if not isinstance(output, Output):
-            raise TypeError(f"output must be a flowscale.Output, not {type(output).__name__}")
-        return download_to(self._api, output, target_path(output, path_or_dir), overwrite=overwrite)
+        _check_output(output)
+        check_progress(progress)
+        deadline = Deadline.after(_limit(timeout))
+        return download_to(
+            self._api,
+            output,
+            target_path(output, path_or_dir),
+            overwrite=overwrite,
+            deadline=deadline,
+            progress=progress,
+            refresh=self._ops,
+        )
+
+    def write_output(
+        self,
+        output: Output,
+        file: BinaryIO,
+        *,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Write one output into a binary file object of yours (a file open in "wb", a
+        `BytesIO`, a socket's file...), verified as `download_output` verifies.
+
+        Bytes are written as they arrive: when a `DownloadError` is raised, `file` may hold
+        part of the output (use `download_output` for all-or-nothing files).
+
+        Args:
+            output: The `Output`.
+            file: Anything with a binary `write(bytes)`; it is not closed.
+            progress: Called as bytes arrive with `(bytes_done, total)`.
+            timeout: Seconds for the whole download, retries included.
+
+        Returns:
+            The number of bytes written.
+
+        Raises:
+            TypeError: `output` is not an `Output`, `file` is not a binary file object, or
+                `progress` is not callable.
+            DownloadError: As for `download_output`.
+            APIConnectionError: The file host could not be reached (after the retries).
+        """
+        _check_output(output)
+        check_progress(progress)
+        if isinstance(file, io.TextIOBase) or not callable(getattr(file, "write", None)):
+            raise TypeError(f"file must be a binary file object, not {type(file).__name__}")
+        return write_output(
+            self._api,
+            output,
+            file,
+            deadline=Deadline.after(_limit(timeout)),
+            progress=progress,
+            refresh=self._ops,
+        )
+
+    def read_output(
+        self,
+        output: Output,
+        *,
+        max_size: int = DEFAULT_MAX_READ,
+        offset: int = 0,
+        length: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> bytes:
+        """An output's bytes, in memory (verified as `download_output` verifies).
+
+        Args:
+            output: The `Output`.
+            max_size: The most bytes to hold (256 MiB by default); a larger output raises
+                `OutputTooLargeError`, before the download when `output.size` tells.
+            offset: The first byte to read (a Range request when the host supports it).
+            length: How many bytes from `offset` (None: to the end).
+            progress: Called as bytes arrive with `(bytes_done, total)`.
+            timeout: Seconds for the whole read, retries included.
+
+        Returns:
+            The bytes.
+
+        Raises:
+            TypeError / ValueError: A bad argument (before any request).
+            OutputTooLargeError: More than `max_size` bytes.
+            DownloadError: As for `download_output`.
+            APIConnectionError: The file host could not be reached (after the retries).
+        """
+        _check_output(output)
+        check_range(offset, length)
+        check_progress(progress)
+        if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 0:
+            raise ValueError(f"max_size must be an int >= 0, not {max_size!r}")
+        return read_output(
+            self._api,
+            output,
+            max_size=max_size,
+            offset=offset,
+            length=length,
+            deadline=Deadline.after(_limit(timeout)),
+            progress=progress,
+            refresh=self._ops,
+        )
+
+    def stream_output(
+        self,
+        output: Output,
+        *,
+        offset: int = 0,
+        length: int | None = None,
+        progress: ProgressCallback | None = None,
+        timeout: float | None = None,
+    ) -> OutputStream:
+        """An output as chunks of bytes, as they arrive; use it as a context manager.
+
+            with client.stream_output(output) as chunks:
+                for chunk in chunks:
+                    sink.write(chunk)
+
+        Verified as `download_output` verifies (a mismatch raises while iterating); memory
+        stays at one transport chunk (64 KiB) whatever the size.
+
+        Args:
+            output: The `Output`.
+            offset: The first byte (a Range request when the host supports it).
+            length: How many bytes from `offset` (None: to the end).
+            progress: Called as bytes arrive with `(bytes_done, total)`.
+            timeout: Seconds for the whole download, retries included.
+
+        Returns:
+            An `OutputStream` (nothing is requested until the first chunk is asked for).
+
+        Raises:
+            TypeError / ValueError: A bad argument.
+        """
+        _check_output(output)
+        check_range(offset, length)
+        check_progress(progress)
+        chunks = iter_output(
+            self._api,
+            output,
+            offset=offset,
+            length=length,
+            deadline=Deadline.after(_limit(timeout)),
+            progress=progress,
+            refresh=self._ops,
+        )
+        return OutputStream(chunks, output, window_size(output, offset, length))
 
     def download_outputs(
         self,
@@ -656,14 +830,20 @@ class Flowscale:
         *,
         overwrite: bool = True,
         concurrency: int = 4,
+        progress: ProgressCallback | None = None,
     ) -> list[pathlib.Path]:
         """Save every output of a run into `directory` (created if needed).
+
+        Each file is verified and renamed into place as by `download_output`. The blocking
+        client runs `concurrency` downloads in threads, the asyncio client in tasks.
 
         Args:
             result: A `RunResult` or a sequence of `Output`s.
             directory: The folder; names that clash or are unsafe are made unique and safe.
             overwrite: Replace existing files.
             concurrency: Downloads at a time.
+            progress: Called with `(bytes_done, total)` over all the outputs together
+                (`total` None unless the API gave every file's size).
 
         Returns:
             The paths, in the order of the outputs.
@@ -674,18 +854,27 @@ class Flowscale:
         """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
+        check_progress(progress)
         outputs = list(result)
         for item in outputs:
-            if not isinstance(item, Output):
-                raise TypeError(f"expected flowscale.Output items, not {type(item).__name__}")
+            _check_output(item)
         folder = pathlib.Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         pairs = list(zip(outputs, unique_targets(outputs, folder), strict=True))
+        overall = ProgressTotal(outputs, progress)
 
-        def save(pair: tuple[Output, pathlib.Path]) -> pathlib.Path:
-            return download_to(self._api, pair[0], pair[1], overwrite=overwrite)
+        def save(index_pair: tuple[int, tuple[Output, pathlib.Path]]) -> pathlib.Path:
+            index, (output, target) = index_pair
+            return download_to(
+                self._api,
+                output,
+                target,
+                overwrite=overwrite,
+                progress=overall.part(index),
+                refresh=self._ops,
+            )
 
-        return map_bounded(save, pairs, concurrency)
+        return map_bounded(save, list(enumerate(pairs)), concurrency)
 
     # ---- batches --------------------------------------------------------------------------
 
