@@ -21,6 +21,7 @@ from ._errors import (
     FlowscaleError,
     NotFoundError,
     OutputTimedOutError,
+    OutputTooLargeError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
@@ -71,11 +72,13 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._async._batch import AsyncBatch
     from ._async._client import AsyncFlowscale
+    from ._async._download import AsyncOutputStream
     from ._async._stream import AsyncRunEventStream
     from ._batch import BatchRow, BatchSummary, RowResult, RowStatus, Shard
     from ._legacy import FlowscaleAPI
     from ._sync._batch import Batch
     from ._sync._client import Flowscale, SortBy, SortOrder
+    from ._sync._download import OutputStream
     from ._sync._stream import RunEventStream
 
 # The clients load on first use: `from flowscale import Flowscale` never loads the asyncio
@@ -86,6 +89,8 @@ _LAZY = {
     "RunEventStream": ("._sync._stream", "RunEventStream"),
     "AsyncFlowscale": ("._async._client", "AsyncFlowscale"),
     "AsyncRunEventStream": ("._async._stream", "AsyncRunEventStream"),
+    "OutputStream": ("._sync._download", "OutputStream"),
+    "AsyncOutputStream": ("._async._download", "AsyncOutputStream"),
     "SortBy": ("._sync._client", "SortBy"),
     "SortOrder": ("._sync._client", "SortOrder"),
     "Batch": ("._sync._batch", "Batch"),
@@ -130,6 +135,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncBatch",
     "AsyncFlowscale",
+    "AsyncOutputStream",
     "AsyncRunEventStream",
     "AuthenticationError",
     "Batch",
@@ -151,8 +157,10 @@ __all__ = [
     "NotFoundError",
     "Output",
     "OutputEvent",
+    "OutputStream",
     "OutputStatus",
     "OutputTimedOutError",
+    "OutputTooLargeError",
     "PermissionDeniedError",
     "PollRetry",
     "ProgressEvent",

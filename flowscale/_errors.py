@@ -22,6 +22,7 @@ __all__ = [
     "FlowscaleError",
     "NotFoundError",
     "OutputTimedOutError",
+    "OutputTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
@@ -220,6 +221,18 @@ class DownloadError(FlowscaleError):
         super().__init__(message)
         self.url = url
         self.status_code = status_code
+
+
+class OutputTooLargeError(DownloadError):
+    """`read_output` stopped: the output is larger than its `max_size` (nothing is kept).
+
+    Attributes:
+        max_size: The limit that was passed.
+    """
+
+    def __init__(self, message: str, *, url: str, max_size: int) -> None:
+        super().__init__(message, url=url)
+        self.max_size = max_size
 
 
 class RunError(FlowscaleError):

@@ -41,12 +41,12 @@ from ._download import (
     AsyncOutputStream,
     ProgressCallback,
     ProgressTotal,
-    window_size,
     check_progress,
     check_range,
     download_to,
     iter_output,
     read_output,
+    window_size,
     write_output,
 )
 from ._http import AsyncAPI

@@ -25,7 +25,7 @@ import httpx
 
 from .._async_utils import ChunkWriter, sleep
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIStatusError, DownloadError
+from .._errors import APIStatusError, DownloadError, OutputTooLargeError
 from .._operations import DOWNLOAD
 from .._paths import temp_path
 from .._retry import RetryBudget
@@ -37,7 +37,6 @@ from ._ops import AsyncOperations
 __all__ = [
     "DEFAULT_MAX_READ",
     "AsyncOutputStream",
-    "OutputTooLargeError",
     "ProgressCallback",
     "ProgressTotal",
     "download_to",
@@ -62,18 +61,6 @@ ProgressCallback = Callable[[int, int | None], object]
 """`progress(bytes_done, total)`: called as bytes arrive; `total` is None when unknown."""
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
-
-
-class OutputTooLargeError(DownloadError):
-    """`read_output` stopped: the output is larger than its `max_size` (nothing is kept).
-
-    Attributes:
-        max_size: The limit that was passed.
-    """
-
-    def __init__(self, message: str, *, url: str, max_size: int) -> None:
-        super().__init__(message, url=url)
-        self.max_size = max_size
 
 
 class _Incomplete(DownloadError):
@@ -153,7 +140,9 @@ async def iter_output(
     while True:
         want = None if total is None else total - done
         try:
-            async for chunk in _attempt(api, url, output, offset + done, want, deadline, budget):
+            ranged = offset + done > 0 or length is not None
+            chunks = _attempt(api, url, output, offset + done, want, ranged, deadline, budget)
+            async for chunk in chunks:
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
@@ -260,12 +249,13 @@ async def _attempt(
     output: Output,
     start: int,
     want: int | None,
+    ranged: bool,
     deadline: Deadline,
     budget: RetryBudget,
 ) -> AsyncIterator[bytes]:
     """One request for bytes `start` .. `start + want` (None: to the end), checked as it goes."""
     headers: dict[str, str] = {}
-    if start > 0 or want is not None:
+    if ranged:
         end = "" if want is None else str(start + want - 1)
         headers["Range"] = f"bytes={start}-{end}"
     response, url = await _open(api, url, output, headers, deadline, budget)
@@ -276,6 +266,9 @@ async def _attempt(
         # reading stops there, whatever the host sends after.
         received = 0
         given = 0
+        # A window narrower than the body (a 200 to a Range request): stop once it is full.
+        # Otherwise read to the end, so a body longer than announced is caught.
+        early = want is not None and (body_size is None or skip + want < body_size)
         try:
             # The pieces the transport delivers (64 KiB), not re-chunked: cutting the body into
             # 1 MiB chunks cost a third of the throughput in copies and page faults.
@@ -293,7 +286,7 @@ async def _attempt(
                 if skip:
                     cut = min(skip, len(chunk))
                     chunk, skip = chunk[cut:], skip - cut
-                if want is not None and given + len(chunk) >= want:
+                if early and want is not None and given + len(chunk) >= want:
                     chunk = chunk[: want - given]
                     given += len(chunk)
                     if chunk:
