@@ -15,7 +15,7 @@ import mimetypes
 import os
 import pathlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, Any, BinaryIO
 
@@ -107,6 +107,30 @@ class EncodedInputs:
 
     fields: Mapping[str, str]
     files: tuple[_FilePart, ...]
+    # `(bytes_sent, total)` as httpx reads the file parts (from 0 again on a retry).
+    progress: Callable[[int, int | None], object] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
+
+    def with_progress(self, progress: Callable[[int, int | None], object] | None) -> EncodedInputs:
+        """The same inputs, reporting upload progress to `progress`."""
+        return attrs.evolve(self, progress=progress)
+
+    @property
+    def file_bytes(self) -> int | None:
+        """The bytes of all file parts, or None when a stream's length cannot be known."""
+        total = 0
+        for part in self.files:
+            if isinstance(part.source, bytes):
+                total += len(part.source)
+            elif isinstance(part.source, pathlib.Path):
+                total += part.source.stat().st_size
+            else:
+                try:
+                    total += os.fstat(part.source.fileno()).st_size - (part.start or 0)
+                except (AttributeError, OSError, ValueError):
+                    return None
+        return total
 
     @property
     def replayable(self) -> bool:
@@ -118,6 +142,7 @@ class EncodedInputs:
         """The `data=`/`files=` arguments for httpx. Files the SDK opens are closed on exit,
         whatever happens; a caller's file objects are rewound, never closed."""
         with ExitStack() as stack:
+            counter = _UploadCounter(self.progress, self.file_bytes if self.progress else None)
             files: list[tuple[str, tuple[str, Any, str]]] = []
             for part in self.files:
                 payload: Any
@@ -132,11 +157,43 @@ class EncodedInputs:
                     if part.start is not None:
                         part.source.seek(part.start)
                     payload = part.source
+                if self.progress is not None:
+                    payload = _CountingReader(payload, counter)
                 files.append((part.name, (part.filename, payload, part.content_type)))
             kwargs: dict[str, Any] = {"data": dict(self.fields)}
             if files:
                 kwargs["files"] = files
             yield kwargs
+
+
+class _UploadCounter:
+    def __init__(self, progress: Callable[[int, int | None], object] | None, total: int | None):
+        self.progress = progress
+        self.total = total
+        self.sent = 0
+
+    def add(self, n: int) -> None:
+        self.sent += n
+        if self.progress is not None:
+            self.progress(self.sent, self.total)
+
+
+class _CountingReader:
+    """A file part as httpx reads it, counting the bytes read (everything else delegated:
+    httpx asks `fileno`/`tell`/`seek` for the length and rewinds with `seek`)."""
+
+    def __init__(self, raw: Any, counter: _UploadCounter) -> None:
+        self._raw = raw
+        self._counter = counter
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._raw.read(size)
+        if data:
+            self._counter.add(len(data))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 def _file_part(name: str, value: Any) -> _FilePart:

@@ -288,11 +288,15 @@ class AsyncFlowscale:
         inputs: Mapping[str, Any],
         group_id: str | None,
         deadline: Deadline,
+        upload_progress: ProgressCallback | None = None,
     ) -> SubmittedRun:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        check_progress(upload_progress)
         body = encode_inputs(inputs)  # TypeError before any request
+        if upload_progress is not None:
+            body = body.with_progress(upload_progress)
         return await self._ops.execute_workflow(workflow_id, body, group_id, deadline)
 
     # ---- the cluster ----------------------------------------------------------------------
@@ -463,7 +467,12 @@ class AsyncFlowscale:
         return await self._ops.get_output(_check_id("filename", filename))
 
     async def execute_workflow(
-        self, workflow_id: str, inputs: Mapping[str, Any], group_id: str | None = None
+        self,
+        workflow_id: str,
+        inputs: Mapping[str, Any],
+        group_id: str | None = None,
+        *,
+        upload_progress: ProgressCallback | None = None,
     ) -> SubmittedRun:
         """Start a run and return at once with its `run_id`.
 
@@ -475,6 +484,9 @@ class AsyncFlowscale:
             workflow_id: The deployed workflow's id.
             inputs: Input field names (e.g. `text_51536`) to values.
             group_id: A group to file the run under.
+            upload_progress: Called as the file inputs are sent with `(bytes_sent,
+                total)` (`total` None when a stream's length is unknown; from 0 again if
+                the request is retried).
 
         Returns:
             The `SubmittedRun` (run_id, workflow_id).
@@ -487,7 +499,7 @@ class AsyncFlowscale:
             APIStatusError: Another error reply.
             APIConnectionError: No reply, and provably no run created.
         """
-        return await self._execute(workflow_id, inputs, group_id, NO_DEADLINE)
+        return await self._execute(workflow_id, inputs, group_id, NO_DEADLINE, upload_progress)
 
     async def wait_for_run(
         self,
@@ -549,6 +561,7 @@ class AsyncFlowscale:
         on_event: Callable[[RunEvent], Any] | None = None,
         cancel_on_timeout: bool = False,
         cancel_on_interrupt: bool = False,
+        upload_progress: ProgressCallback | None = None,
     ) -> RunResult:
         """Start a run and wait for every output (the JS SDK's `executeWorkflowAsync`).
 
@@ -567,6 +580,7 @@ class AsyncFlowscale:
             on_event: As for `wait_for_run`.
             cancel_on_timeout: As for `wait_for_run`.
             cancel_on_interrupt: As for `wait_for_run`.
+            upload_progress: As for `execute_workflow`.
 
         Returns:
             The `RunResult` with every output.
@@ -578,7 +592,9 @@ class AsyncFlowscale:
         interval, limit = _wait_args(poll_interval, timeout)
         deadline = Deadline.after(limit)
         try:
-            submitted = await self._execute(workflow_id, inputs, group_id, deadline)
+            submitted = await self._execute(
+                workflow_id, inputs, group_id, deadline, upload_progress
+            )
         except (RunMayExistError, APIConnectionError) as exc:
             if not deadline.expired():
                 raise

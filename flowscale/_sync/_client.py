@@ -289,11 +289,15 @@ class Flowscale:
         inputs: Mapping[str, Any],
         group_id: str | None,
         deadline: Deadline,
+        upload_progress: ProgressCallback | None = None,
     ) -> SubmittedRun:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        check_progress(upload_progress)
         body = encode_inputs(inputs)  # TypeError before any request
+        if upload_progress is not None:
+            body = body.with_progress(upload_progress)
         return self._ops.execute_workflow(workflow_id, body, group_id, deadline)
 
     # ---- the cluster ----------------------------------------------------------------------
@@ -464,7 +468,12 @@ class Flowscale:
         return self._ops.get_output(_check_id("filename", filename))
 
     def execute_workflow(
-        self, workflow_id: str, inputs: Mapping[str, Any], group_id: str | None = None
+        self,
+        workflow_id: str,
+        inputs: Mapping[str, Any],
+        group_id: str | None = None,
+        *,
+        upload_progress: ProgressCallback | None = None,
     ) -> SubmittedRun:
         """Start a run and return at once with its `run_id`.
 
@@ -476,6 +485,9 @@ class Flowscale:
             workflow_id: The deployed workflow's id.
             inputs: Input field names (e.g. `text_51536`) to values.
             group_id: A group to file the run under.
+            upload_progress: Called as the file inputs are sent with `(bytes_sent,
+                total)` (`total` None when a stream's length is unknown; from 0 again if
+                the request is retried).
 
         Returns:
             The `SubmittedRun` (run_id, workflow_id).
@@ -488,7 +500,7 @@ class Flowscale:
             APIStatusError: Another error reply.
             APIConnectionError: No reply, and provably no run created.
         """
-        return self._execute(workflow_id, inputs, group_id, NO_DEADLINE)
+        return self._execute(workflow_id, inputs, group_id, NO_DEADLINE, upload_progress)
 
     def wait_for_run(
         self,
@@ -550,6 +562,7 @@ class Flowscale:
         on_event: Callable[[RunEvent], Any] | None = None,
         cancel_on_timeout: bool = False,
         cancel_on_interrupt: bool = False,
+        upload_progress: ProgressCallback | None = None,
     ) -> RunResult:
         """Start a run and wait for every output (the JS SDK's `executeWorkflowAsync`).
 
@@ -568,6 +581,7 @@ class Flowscale:
             on_event: As for `wait_for_run`.
             cancel_on_timeout: As for `wait_for_run`.
             cancel_on_interrupt: As for `wait_for_run`.
+            upload_progress: As for `execute_workflow`.
 
         Returns:
             The `RunResult` with every output.
@@ -579,7 +593,7 @@ class Flowscale:
         interval, limit = _wait_args(poll_interval, timeout)
         deadline = Deadline.after(limit)
         try:
-            submitted = self._execute(workflow_id, inputs, group_id, deadline)
+            submitted = self._execute(workflow_id, inputs, group_id, deadline, upload_progress)
         except (RunMayExistError, APIConnectionError) as exc:
             if not deadline.expired():
                 raise

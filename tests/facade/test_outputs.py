@@ -347,3 +347,26 @@ def test_a_partial_file_of_a_killed_process_is_cleaned_up(
     client.download_output(output, target)
     assert target.read_bytes() == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png", "expected.bin"]
+
+
+def test_uploads_report_progress(client: Any, tmp_path: pathlib.Path) -> None:
+    from .conftest import ECHO
+
+    image = tmp_path / "in.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300_000))
+    seen: list[tuple[int, int | None]] = []
+    client.execute_workflow(
+        ECHO, {"prompt": "up", "image": image}, upload_progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[-1] == (image.stat().st_size, image.stat().st_size)
+    assert len(seen) > 1  # in pieces, as httpx sends them
+    seen.clear()
+    client.execute_workflow_async(
+        ECHO,
+        {"prompt": "up", "image": image.read_bytes()},
+        timeout=30,
+        upload_progress=lambda d, t: seen.append((d, t)),
+    )
+    assert seen[-1][0] == image.stat().st_size
+    with pytest.raises(TypeError):
+        client.execute_workflow(ECHO, {"prompt": "x"}, upload_progress=3)
