@@ -349,6 +349,9 @@ def test_a_partial_file_of_a_killed_process_is_cleaned_up(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png", "expected.bin"]
 
 
+_ECHO_ARGS = {"prompt": "up", "count": 1, "flag": True, "options": "{}"}
+
+
 def test_uploads_report_progress(client: Any, tmp_path: pathlib.Path) -> None:
     from .conftest import ECHO
 
@@ -356,14 +359,14 @@ def test_uploads_report_progress(client: Any, tmp_path: pathlib.Path) -> None:
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300_000))
     seen: list[tuple[int, int | None]] = []
     client.execute_workflow(
-        ECHO, {"prompt": "up", "image": image}, upload_progress=lambda d, t: seen.append((d, t))
+        ECHO, {**_ECHO_ARGS, "image": image}, upload_progress=lambda d, t: seen.append((d, t))
     )
     assert seen[-1] == (image.stat().st_size, image.stat().st_size)
     assert len(seen) > 1  # in pieces, as httpx sends them
     seen.clear()
     client.execute_workflow_async(
         ECHO,
-        {"prompt": "up", "image": image.read_bytes()},
+        {**_ECHO_ARGS, "image": image.read_bytes()},
         timeout=30,
         upload_progress=lambda d, t: seen.append((d, t)),
     )
