@@ -76,7 +76,10 @@ def follow_and_save(
         if result.outputs:
             count = len(result.outputs)
             display.set_phase(f"saving {count} output{'s' if count != 1 else ''}")
-            paths = interruptible(lambda: client.download_outputs(result, target))
+            progress = display.byte_progress("downloading")
+            paths = interruptible(
+                lambda: client.download_outputs(result, target, progress=progress)
+            )
         else:
             paths = []
         display.finish("completed")

@@ -12,7 +12,7 @@ import flowscale
 
 from ._context import json_option, session_of
 from ._errors import CliError, ExitCode
-from ._follow import DEFAULT_OUT_ROOT, interruptible
+from ._follow import DEFAULT_OUT_ROOT, interruptible, make_display
 from ._output import display_path, print_json, print_lines
 
 __all__ = ["output"]
@@ -62,7 +62,12 @@ def output(ctx: click.Context, filename: str, out: str | None) -> None:
             return
         # A trailing separator makes the SDK treat the default as a folder even before it exists.
         target = out if out is not None else f"{DEFAULT_OUT_ROOT}/"
-        path = interruptible(lambda: client.download_output(found, target))
+        display = make_display(session, filename, enabled=not found.is_text)
+        with display:
+            display.set_phase("downloading")
+            progress = display.byte_progress("downloading")
+            path = interruptible(lambda: client.download_output(found, target, progress=progress))
+            display.finish("completed")
     if session.json:
         print_json(
             {

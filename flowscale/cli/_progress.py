@@ -10,6 +10,7 @@ line per change, for logs and CI) when stderr is not a terminal; `off` with `--j
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Literal
 
@@ -24,7 +25,7 @@ import flowscale
 
 from ._durations import format_duration
 
-__all__ = ["Mode", "RunDisplay"]
+__all__ = ["Mode", "RunDisplay", "format_bytes"]
 
 Mode = Literal["live", "plain", "off"]
 Outcome = Literal["completed", "failed", "cancelled", "timeout", "interrupted"]
@@ -59,6 +60,9 @@ class RunDisplay:
         self.outcome: Outcome | None = None
         self._spinner = Spinner("dots", style="cyan")
         self._live: Live | None = None
+        # The bytes of the current upload or download, from the SDK's progress callbacks.
+        self.transfer: tuple[str, int, int | None] | None = None
+        self._transfer_step = -1
 
     # ---- lifetime ---------------------------------------------------------------------------
 
@@ -96,6 +100,7 @@ class RunDisplay:
     # ---- what happened ----------------------------------------------------------------------
 
     def submitted(self, run_id: str) -> None:
+        self.transfer = None  # the upload is over
         self.run_id = run_id
         self.phase = None
         self._plain(f"run {run_id} started")
@@ -134,6 +139,22 @@ class RunDisplay:
         self.phase = text
         if text:
             self._plain(text)
+
+    def byte_progress(self, label: str) -> Callable[[int, int | None], None]:
+        """A `progress(bytes_done, total)` callback for the SDK that draws a byte bar labelled
+        `label` (plain mode: a line at every quarter, and at the end)."""
+        self._transfer_step = -1
+
+        def progress(done: int, total: int | None) -> None:
+            self.transfer = (label, done, total)
+            if self._mode != "plain" or not total:
+                return
+            step = min(4, done * 4 // total)
+            if step > self._transfer_step:
+                self._transfer_step = step
+                self._plain(f"{label}: {format_bytes(done)} of {format_bytes(total)}")
+
+        return progress
 
     def finish(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -187,6 +208,8 @@ class RunDisplay:
             lines.append(self._spinner)
         if self.node is not None:
             lines.append(self._node_line(self.node))
+        if self.transfer is not None and self.outcome is None:
+            lines.append(_transfer_line(*self.transfer))
         if self.outputs:
             lines.append(Text("  outputs: " + ", ".join(self.outputs), style="green"))
         if self.last_log and self.outcome is None:
@@ -208,6 +231,31 @@ class RunDisplay:
             Text(done, style="dim"),
         )
         return grid
+
+
+def format_bytes(n: int) -> str:
+    """`n` bytes for people: 512 B, 3.4 KiB, 12.0 MiB, 1.5 GiB."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def _transfer_line(label: str, done: int, total: int | None) -> RenderableType:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column()
+    grid.add_column()
+    grid.add_column()
+    amount = (
+        format_bytes(done) if total is None else f"{format_bytes(done)} / {format_bytes(total)}"
+    )
+    bar = ProgressBar(
+        total=float(total) if total else None, completed=float(done), width=_BAR_WIDTH
+    )
+    grid.add_row(Text(f"  {label}", style="cyan"), bar, Text(amount, style="dim"))
+    return grid
 
 
 def _outcome_of(exc: BaseException) -> Outcome:

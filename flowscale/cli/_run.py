@@ -83,7 +83,12 @@ def run(
                 files = sum(1 for v in values.values() if not isinstance(v, str))
                 display.set_phase(f"uploading {files} file{'s' if files != 1 else ''}"
                                   if files else "starting")  # fmt: skip
-                submitted = client.execute_workflow(workflow_id, values, group_id)
+                submitted = client.execute_workflow(
+                    workflow_id,
+                    values,
+                    group_id,
+                    upload_progress=display.byte_progress("uploading") if files else None,
+                )
                 if no_wait:
                     _print_submitted(session.json, submitted)
                     return
