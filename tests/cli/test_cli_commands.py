@@ -407,3 +407,18 @@ def test_serve_runs_a_server_until_ctrl_c(cli: Cli, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+def test_run_and_output_show_byte_progress(cli: Cli, tmp_path: Path) -> None:
+    doc = tmp_path / "big.bin"
+    doc.write_bytes(bytes(range(256)) * 4096)  # 1 MiB up, and back down (Echo returns it)
+    result = cli("run", "Echo", "-i", f"doc=@{doc}", "-i", "text=t", "-o", "echo")
+    assert result.returncode == 0, result.stderr
+    # stderr is not a terminal: the byte bars are plain lines at each quarter
+    assert "uploading: 1.0 MiB of 1.0 MiB" in result.stderr
+    assert "downloading: " in result.stderr
+    saved = [line for line in result.stdout.splitlines() if line.endswith(".bin")]
+    fetched = cli("output", Path(saved[0]).name, "--out", str(tmp_path / "again.bin"))
+    assert fetched.returncode == 0, fetched.stderr
+    assert "downloading: 1.0 MiB of 1.0 MiB" in fetched.stderr
+    assert (tmp_path / "again.bin").read_bytes() == doc.read_bytes()
