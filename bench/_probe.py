@@ -129,6 +129,20 @@ def download_facade(meter: Meter, args: dict[str, Any]) -> None:
     target.unlink()
 
 
+def download_stream(meter: Meter, args: dict[str, Any]) -> None:
+    """`stream_output` of the same output, counting its chunks (the blocking client)."""
+    from flowscale import Flowscale
+
+    with Flowscale(api_key=args["api_key"], base_url=args["base_url"], timeout=300) as c:
+        output = c.get_output(args["filename"])
+        assert output is not None
+        size = 0
+        with meter.measure(), c.stream_output(output) as chunks:
+            for chunk in chunks:
+                size += len(chunk)
+    meter.result["size"] = size
+
+
 def _write_sync(target: Path, chunks: Iterator[bytes]) -> None:
     with target.open("wb") as fh:
         for chunk in chunks:
@@ -200,6 +214,7 @@ PROBES: dict[str, Callable[[Meter, dict[str, Any]], None]] = {
     "download_buffered": download_buffered,
     "download_facade": download_facade,
     "download_raw": download_raw,
+    "download_stream": download_stream,
     "concurrency": concurrency,
 }
 

@@ -1,5 +1,6 @@
 """6. Download: a big run output saved to disk with `download_output`, against raw httpx
-streaming the same URL to a file (`client.stream` + `iter_bytes`).
+streaming the same URL to a file (`client.stream` + `iter_bytes`); and the memory of
+`stream_output` iterating the same output.
 
 Each trial is a pair of fresh child processes per client flavour, the SDK's and raw httpx's,
 back to back (in alternating order): the SDK looks the output up with `get_output` during
@@ -71,6 +72,9 @@ def run(ctx: Context) -> list[Row]:
         }
         samples = _trials(ctx, common)
         control = probe("download_buffered", common)["growth"] / MIB
+        streamed = [probe("download_stream", common) for _ in range(ctx.settings.download_trials)]
+        if any(s["size"] != size for s in streamed):
+            raise AssertionError("stream_output yielded the wrong number of bytes")
         ctx.log(f"download control (body in memory): +{control:.0f} MiB")
     rows = []
     n = settings.download_trials
@@ -116,6 +120,21 @@ def run(ctx: Context) -> list[Row]:
                 + ")",
             )
         )
+    growth = median([s["growth"] for s in streamed]) / MIB
+    speed = size / median([s["seconds"] for s in streamed]) / MIB
+    rows.append(
+        Row(
+            figure=f"stream_output of a {size // MIB} MiB output (Flowscale): peak RSS growth",
+            value=growth,
+            shown=f"{growth:.1f} MiB ({speed:,.0f} MiB/s)",
+            baseline=f"file size {size // MIB} MiB (control, the body read into memory: "
+            f"+{control:,.0f} MiB)",
+            target=at_most(MAX_GROWTH_MIB, f"≤ {MAX_GROWTH_MIB} MiB"),
+            unit="MiB",
+            note=f"median of {n} child processes",
+            data={"growth": spread([s["growth"] for s in streamed])},
+        )
+    )
     return rows
 
 

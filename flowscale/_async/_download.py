@@ -173,6 +173,13 @@ async def iter_output(
             await sleep(deadline.cap(delay))
 
 
+def _shown_url(output: Output) -> str:
+    try:
+        return safe_url(httpx.URL(output.download_url or ""))
+    except httpx.InvalidURL:
+        return ""
+
+
 def _download_url(output: Output) -> httpx.URL:
     try:
         url = httpx.URL(output.download_url or "")
@@ -418,7 +425,7 @@ async def read_output(
     if expected is not None and expected > max_size:
         raise OutputTooLargeError(
             f"output {output.filename!r} has {expected} bytes, more than max_size={max_size}",
-            url=safe_url(httpx.URL(output.download_url or "")),
+            url=_shown_url(output),
             max_size=max_size,
         )
     chunks: list[bytes] = []
@@ -439,7 +446,7 @@ async def read_output(
                 chunks.clear()
                 raise OutputTooLargeError(
                     f"output {output.filename!r} is larger than max_size={max_size} bytes",
-                    url=safe_url(httpx.URL(output.download_url or "")),
+                    url=_shown_url(output),
                     max_size=max_size,
                 )
             chunks.append(chunk)

@@ -174,6 +174,13 @@ def iter_output(
             sleep(deadline.cap(delay))
 
 
+def _shown_url(output: Output) -> str:
+    try:
+        return safe_url(httpx.URL(output.download_url or ""))
+    except httpx.InvalidURL:
+        return ""
+
+
 def _download_url(output: Output) -> httpx.URL:
     try:
         url = httpx.URL(output.download_url or "")
@@ -419,7 +426,7 @@ def read_output(
     if expected is not None and expected > max_size:
         raise OutputTooLargeError(
             f"output {output.filename!r} has {expected} bytes, more than max_size={max_size}",
-            url=safe_url(httpx.URL(output.download_url or "")),
+            url=_shown_url(output),
             max_size=max_size,
         )
     chunks: list[bytes] = []
@@ -440,7 +447,7 @@ def read_output(
                 chunks.clear()
                 raise OutputTooLargeError(
                     f"output {output.filename!r} is larger than max_size={max_size} bytes",
-                    url=safe_url(httpx.URL(output.download_url or "")),
+                    url=_shown_url(output),
                     max_size=max_size,
                 )
             chunks.append(chunk)
