@@ -36,27 +36,55 @@ def call(callback: Callable[[T], Any] | None, value: T) -> None:
 def map_bounded(fn: Callable[[T], R], items: Iterable[T], limit: int) -> list[R]:
     """`fn` over `items`, at most `limit` at once in threads, results in order. The first
     failure stops the items not started yet and is raised once the running ones end (a
-    thread cannot be cancelled). One item, or a limit of 1, runs in the calling thread."""
+    thread cannot be cancelled). One item, or a limit of 1, runs in the calling thread.
+
+    Daemon threads, not a ThreadPoolExecutor: after Ctrl-C the program can exit at once
+    instead of joining downloads still running (the executor's threads are joined at exit).
+    """
+    import threading
+
     work = list(items)
     if limit <= 1 or len(work) <= 1:
         return [fn(item) for item in work]
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    results: list[Any] = [None] * len(work)
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    next_index = iter(range(len(work)))
+    finished = threading.Event()
+    running = [min(limit, len(work))]
 
-    pool = ThreadPoolExecutor(max_workers=min(limit, len(work)), thread_name_prefix="flowscale")
+    def worker() -> None:
+        try:
+            while True:
+                with lock:
+                    if errors:
+                        return
+                    index = next(next_index, None)
+                if index is None:
+                    return
+                try:
+                    results[index] = fn(work[index])
+                except BaseException as exc:  # handed to the calling thread
+                    with lock:
+                        errors.append(exc)
+                    return
+        finally:
+            with lock:
+                running[0] -= 1
+                if running[0] == 0:
+                    finished.set()
+
+    for n in range(running[0]):
+        threading.Thread(target=worker, daemon=True, name=f"flowscale-{n}").start()
     try:
-        futures = [pool.submit(fn, item) for item in work]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f in done and f.exception() is not None), None)
-        if failed is not None:
-            for future in futures:
-                future.cancel()
-            wait(futures)
-            raise failed.exception()  # type: ignore[misc]
-        return [future.result() for future in futures]
-    finally:
-        # On Ctrl-C too: nothing new starts; running downloads end on their own (their
-        # partial files are removed by them, or by the next download to the same path).
-        pool.shutdown(wait=False, cancel_futures=True)
+        finished.wait()
+    except BaseException:
+        with lock:  # Ctrl-C: start nothing new
+            errors.append(KeyboardInterrupt())
+        raise
+    if errors:
+        raise errors[0]
+    return results
 
 
 def current_loop() -> object | None:
