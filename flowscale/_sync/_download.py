@@ -269,7 +269,9 @@ def _attempt(
     response, url = _open(api, url, output, headers, deadline, budget)
     where = f"downloading {output.filename!r} from {safe_url(url)}"
     try:
-        skip, body_size = _check_response(response, output, start, where, safe_url(url))
+        skip, body_size, to_end = _check_response(response, output, start, where, safe_url(url))
+        if want is not None and to_end and body_size is not None and skip + want > body_size:
+            want = max(0, body_size - skip)  # a window past the end of the file: clipped
         # The bytes this body may carry in all, from the API's size and the host's headers:
         # reading stops there, whatever the host sends after.
         received = 0
@@ -322,8 +324,9 @@ def _attempt(
 
 def _check_response(
     response: httpx.Response, output: Output, start: int, where: str, url: str
-) -> tuple[int, int | None]:
-    """How many leading bytes to skip, and how many the body may hold; or DownloadError."""
+) -> tuple[int, int | None, bool]:
+    """How many leading bytes to skip, how many the body may hold, and whether it runs to the
+    end of the file; or DownloadError."""
     if response.status_code not in (200, 206):
         raise DownloadError(  # not retried: the request path already retried what is worth it
             f"{where}: unexpected status {response.status_code}",
@@ -363,13 +366,13 @@ def _check_response(
             )
         if size is not None and int(last) >= size:
             raise _Incomplete(f"{where}: the range ends past the file's {size} bytes", url=url)
-        return 0, span
+        return 0, span, whole != "*" and int(last) == int(whole) - 1
     if size is not None and length is not None and length != size:
         raise _Incomplete(
             f"{where}: the host announces {length} bytes, the API says the file has {size}",
             url=url,
         )
-    return start, size if size is not None else length
+    return start, size if size is not None else length, True
 
 
 def _is_html(output: Output) -> bool:

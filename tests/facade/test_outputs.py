@@ -380,3 +380,13 @@ def test_uploads_report_progress(client: Any, tmp_path: pathlib.Path) -> None:
     assert seen[-1][0] == image.stat().st_size
     with pytest.raises(TypeError):
         client.execute_workflow(ECHO, {"prompt": "x"}, upload_progress=3)
+
+
+def test_a_window_past_the_end_is_clipped(client: Any) -> None:
+    output = _image(client)
+    assert output.size
+    unsized = Output(output.filename, download_url=output.download_url)
+    tail = client.read_output(unsized, offset=output.size - 4, length=100)
+    assert len(tail) == 4
+    assert tail == client.read_output(output)[-4:]
+    assert client.read_output(output, offset=output.size + 10) == b""
