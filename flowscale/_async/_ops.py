@@ -16,12 +16,22 @@ import httpx
 from .. import _convert as convert
 from .._deadline import NO_DEADLINE, Deadline
 from .._inputs import EncodedInputs
-from .._operations import Call, operation
+from .._operations import Call, Operation, operation
 from .._retry import RetryPolicy
 from .._types import ContainerHealth, ContainerQueue, Output, Run, RunPage, SubmittedRun, Workflow
 from ._http import AsyncAPI
 
 __all__ = ["AsyncOperations"]
+
+# Each operation's declaration, looked up once (a plain one is a new object per lookup).
+_DECLARATIONS: dict[str, Operation] = {}
+
+
+def _declared(name: str) -> Operation:
+    declared = _DECLARATIONS.get(name)
+    if declared is None:
+        declared = _DECLARATIONS[name] = operation(name)
+    return declared
 
 
 class AsyncOperations:
@@ -49,7 +59,7 @@ class AsyncOperations:
         retry: RetryPolicy | None = None,
     ) -> Call:
         return Call(
-            operation(name),
+            _declared(name),
             deadline=deadline,
             body=body,
             workflow_id=workflow_id,
