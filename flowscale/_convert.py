@@ -371,7 +371,7 @@ def run_from_mapping(value: object) -> Run:
         group_id if group_id is None or type(group_id) is str else str(group_id),
         team_id if team_id is None or type(team_id) is str else str(team_id),
         tuple([_run_input(i) for i in _list(get("inputs"), "inputs")]),
-        tuple([n if type(n) is str else str(n) for n in _list(get("output_names"), "output_names")]),
+        tuple([_str(n) for n in _list(get("output_names"), "output_names")]),
         tuple([_run_output(o) for o in _list(get("outputs"), "outputs")]),
         _time(get("created_at")),
         _time(get("started_at")),

@@ -16,34 +16,32 @@ import attrs
 import httpx
 
 from .._async_utils import call, map_bounded
-from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
-from .._events import RunEvent
-from .._inputs import encode_inputs
-from .._paths import target_path, unique_targets
-from .._tracker import RunTracker
-from .._types import (
-    ContainerHealth,
-    ContainerQueue,
-    Output,
-    Run,
-    RunPage,
-    RunResult,
-    SubmittedRun,
-    Workflow,
-)
-from .._updates import Update, WorkflowSubmitted
-from ._download import download_to
 from ._http import AsyncAPI
-from ._lowlevel import AsyncLowLevelAPI
 from ._ops import AsyncOperations
-from ._stream import AsyncRunEventStream
-from ._wait import AsyncRunWaiter
 
+# Waiting, streaming, downloads, inputs, batches and the value types load at their first use,
+# not with the client: a program's first client costs little more than its httpx client.
 if TYPE_CHECKING:
+    from .._batch import BatchRow, Shard
+    from .._events import RunEvent
+    from .._tracker import RunTracker
+    from .._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        Run,
+        RunPage,
+        RunResult,
+        SubmittedRun,
+        Workflow,
+    )
+    from .._updates import Update
     from ._batch import AsyncBatch
+    from ._lowlevel import AsyncLowLevelAPI
+    from ._stream import AsyncRunEventStream
 
 __all__ = ["AsyncFlowscale"]
 
@@ -153,6 +151,8 @@ class AsyncFlowscale:
         operation added to the spec is here after `scripts/regenerate`.
         """
         if self._lowlevel is None:
+            from ._lowlevel import AsyncLowLevelAPI
+
             self._lowlevel = AsyncLowLevelAPI(self._api)
         return self._lowlevel
 
@@ -250,6 +250,8 @@ class AsyncFlowscale:
         callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
         cancel_on: tuple[bool, bool],
     ) -> RunResult:
+        from ._wait import AsyncRunWaiter
+
         waiter = AsyncRunWaiter(
             self._ops,
             tracker,
@@ -273,6 +275,8 @@ class AsyncFlowscale:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        from .._inputs import encode_inputs
+
         body = encode_inputs(inputs)  # TypeError before any request
         return await self._ops.execute_workflow(workflow_id, body, group_id, deadline)
 
@@ -507,6 +511,8 @@ class AsyncFlowscale:
             TypeError / ValueError: A bad argument (before any request).
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
+        from .._tracker import RunTracker
+
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
         return await self._wait(
@@ -568,6 +574,9 @@ class AsyncFlowscale:
                 "exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
+        from .._tracker import RunTracker
+        from .._updates import WorkflowSubmitted
+
         await call(
             on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id)
         )
@@ -609,6 +618,8 @@ class AsyncFlowscale:
                 stream keeps failing, `EventStreamUnavailableError` if the server has no
                 event stream.
         """
+        from ._stream import AsyncRunEventStream
+
         return AsyncRunEventStream(
             self._ops,
             run_id,
@@ -646,6 +657,10 @@ class AsyncFlowscale:
                 retries); nothing is left at the path.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from .._paths import target_path
+        from .._types import Output
+        from ._download import download_to
+
         if not isinstance(output, Output):
             raise TypeError(f"output must be a flowscale.Output, not {type(output).__name__}")
         return await download_to(
@@ -675,6 +690,10 @@ class AsyncFlowscale:
             TypeError / ValueError: A bad argument (before any download).
             DownloadError, APIConnectionError, FileExistsError: As for `download_output`.
         """
+        from .._paths import unique_targets
+        from .._types import Output
+        from ._download import download_to
+
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         outputs = list(result)

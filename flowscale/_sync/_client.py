@@ -16,35 +16,33 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import httpx
 
-from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
-from .._events import RunEvent
-from .._inputs import encode_inputs
-from .._paths import target_path, unique_targets
 from .._sync_utils import call, map_bounded
-from .._tracker import RunTracker
-from .._types import (
-    ContainerHealth,
-    ContainerQueue,
-    Output,
-    Run,
-    RunPage,
-    RunResult,
-    SubmittedRun,
-    Workflow,
-)
-from .._updates import Update, WorkflowSubmitted
-from ._download import download_to
 from ._http import SyncAPI
-from ._lowlevel import LowLevelAPI
 from ._ops import Operations
-from ._stream import RunEventStream
-from ._wait import RunWaiter
 
+# Waiting, streaming, downloads, inputs, batches and the value types load at their first use,
+# not with the client: a program's first client costs little more than its httpx client.
 if TYPE_CHECKING:
+    from .._batch import BatchRow, Shard
+    from .._events import RunEvent
+    from .._tracker import RunTracker
+    from .._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        Run,
+        RunPage,
+        RunResult,
+        SubmittedRun,
+        Workflow,
+    )
+    from .._updates import Update
     from ._batch import Batch
+    from ._lowlevel import LowLevelAPI
+    from ._stream import RunEventStream
 
 __all__ = ["Flowscale"]
 
@@ -154,6 +152,8 @@ class Flowscale:
         operation added to the spec is here after `scripts/regenerate`.
         """
         if self._lowlevel is None:
+            from ._lowlevel import LowLevelAPI
+
             self._lowlevel = LowLevelAPI(self._api)
         return self._lowlevel
 
@@ -251,6 +251,8 @@ class Flowscale:
         callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
         cancel_on: tuple[bool, bool],
     ) -> RunResult:
+        from ._wait import RunWaiter
+
         waiter = RunWaiter(
             self._ops,
             tracker,
@@ -274,6 +276,8 @@ class Flowscale:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        from .._inputs import encode_inputs
+
         body = encode_inputs(inputs)  # TypeError before any request
         return self._ops.execute_workflow(workflow_id, body, group_id, deadline)
 
@@ -508,6 +512,8 @@ class Flowscale:
             TypeError / ValueError: A bad argument (before any request).
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
+        from .._tracker import RunTracker
+
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
         return self._wait(
@@ -569,6 +575,9 @@ class Flowscale:
                 "exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
+        from .._tracker import RunTracker
+        from .._updates import WorkflowSubmitted
+
         call(on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id))
         # The rest is wait_for_run, under the deadline that the start request began.
         return self._wait(
@@ -608,6 +617,8 @@ class Flowscale:
                 stream keeps failing, `EventStreamUnavailableError` if the server has no
                 event stream.
         """
+        from ._stream import RunEventStream
+
         return RunEventStream(
             self._ops,
             run_id,
@@ -645,6 +656,10 @@ class Flowscale:
                 retries); nothing is left at the path.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from .._paths import target_path
+        from .._types import Output
+        from ._download import download_to
+
         if not isinstance(output, Output):
             raise TypeError(f"output must be a flowscale.Output, not {type(output).__name__}")
         return download_to(self._api, output, target_path(output, path_or_dir), overwrite=overwrite)
@@ -672,6 +687,10 @@ class Flowscale:
             TypeError / ValueError: A bad argument (before any download).
             DownloadError, APIConnectionError, FileExistsError: As for `download_output`.
         """
+        from .._paths import unique_targets
+        from .._types import Output
+        from ._download import download_to
+
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         outputs = list(result)

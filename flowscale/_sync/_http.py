@@ -22,7 +22,6 @@ import httpx
 from .._config import USER_AGENT, ClientConfig
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, APITimeoutError, ClientClosedError, RunMayExistError
-from .._inputs import EncodedInputs
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
@@ -30,6 +29,8 @@ from .._sync_utils import current_loop, sleep
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
+
+    from .._inputs import EncodedInputs
 
 __all__ = ["SyncAPI"]
 
