@@ -33,40 +33,7 @@ from ._errors import (
     ServerError,
     ValidationError,
 )
-from ._events import (
-    EndEvent,
-    LogEvent,
-    OutputEvent,
-    ProgressEvent,
-    RunEvent,
-    StatusEvent,
-    UnknownEvent,
-)
-from ._inputs import File
 from ._logs import setup_from_environment as _setup_logging_from_environment
-from ._types import (
-    ContainerHealth,
-    ContainerQueue,
-    Output,
-    QueueEntry,
-    Run,
-    RunFailure,
-    RunInput,
-    RunOutputFile,
-    RunPage,
-    RunResult,
-    RunStatus,
-    SubmittedRun,
-    Workflow,
-)
-from ._updates import (
-    Completed,
-    OutputStatus,
-    PollRetry,
-    RunStatusUpdate,
-    Update,
-    WorkflowSubmitted,
-)
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -75,11 +42,44 @@ if TYPE_CHECKING:
     from ._async._download import AsyncOutputStream
     from ._async._stream import AsyncRunEventStream
     from ._batch import BatchRow, BatchSummary, RowResult, RowStatus, Shard
+    from ._events import (
+        EndEvent,
+        LogEvent,
+        OutputEvent,
+        ProgressEvent,
+        RunEvent,
+        StatusEvent,
+        UnknownEvent,
+    )
+    from ._inputs import File
     from ._legacy import FlowscaleAPI
     from ._sync._batch import Batch
     from ._sync._client import Flowscale, SortBy, SortOrder
     from ._sync._download import OutputStream
     from ._sync._stream import RunEventStream
+    from ._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        QueueEntry,
+        Run,
+        RunFailure,
+        RunInput,
+        RunOutputFile,
+        RunPage,
+        RunResult,
+        RunStatus,
+        SubmittedRun,
+        Workflow,
+    )
+    from ._updates import (
+        Completed,
+        OutputStatus,
+        PollRetry,
+        RunStatusUpdate,
+        Update,
+        WorkflowSubmitted,
+    )
 
 # The clients load on first use: `from flowscale import Flowscale` never loads the asyncio
 # twin, and the reverse (each side is a fifth of the SDK's import time).
@@ -98,6 +98,56 @@ _LAZY = {
     **{
         name: ("._batch", name)
         for name in ("BatchRow", "BatchSummary", "RowResult", "RowStatus", "Shard")
+    },
+    # The value, event and update types and `File` too: `import flowscale` and a first client
+    # load no attrs class they do not use (each costs about as much as a small module).
+    **{
+        name: (module, name)
+        for module, names in (
+            (
+                "._events",
+                (
+                    "EndEvent",
+                    "LogEvent",
+                    "OutputEvent",
+                    "ProgressEvent",
+                    "RunEvent",
+                    "StatusEvent",
+                    "UnknownEvent",
+                ),
+            ),
+            ("._inputs", ("File",)),
+            (
+                "._types",
+                (
+                    "ContainerHealth",
+                    "ContainerQueue",
+                    "Output",
+                    "QueueEntry",
+                    "Run",
+                    "RunFailure",
+                    "RunInput",
+                    "RunOutputFile",
+                    "RunPage",
+                    "RunResult",
+                    "RunStatus",
+                    "SubmittedRun",
+                    "Workflow",
+                ),
+            ),
+            (
+                "._updates",
+                (
+                    "Completed",
+                    "OutputStatus",
+                    "PollRetry",
+                    "RunStatusUpdate",
+                    "Update",
+                    "WorkflowSubmitted",
+                ),
+            ),
+        )
+        for name in names
     },
 }
 

@@ -16,13 +16,15 @@ from ._logs import register_secrets
 from ._retry import RetryPolicy
 from ._version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "ClientConfig"]
+__all__ = ["DEFAULT_MAX_READ", "DEFAULT_TIMEOUT", "ClientConfig"]
 
 API_KEY_ENV = "FLOWSCALE_API_KEY"
 BASE_URL_ENV = "FLOWSCALE_API_URL"
 API_KEY_HEADER = "X-API-KEY"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_MAX_RETRIES = 2
+# The most bytes `read_output` holds in memory unless told otherwise.
+DEFAULT_MAX_READ = 256 * 1024 * 1024
 USER_AGENT = (
     f"flowscale-python/{__version__} httpx/{httpx.__version__} python/{{}}.{{}}.{{}}".format(
         *sys.version_info[:3]

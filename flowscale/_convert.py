@@ -185,7 +185,8 @@ def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
 
 
 def _object(value: object, what: str = "a JSON object") -> JSON:
-    if not isinstance(value, Mapping):
+    # `type(...) is dict` first: what json.loads makes, and far cheaper than the ABC check.
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise TypeError(f"expected {what}, got {type(value).__name__}")
     return value
 
@@ -193,7 +194,7 @@ def _object(value: object, what: str = "a JSON object") -> JSON:
 def _list(value: object, what: str) -> Sequence[Any]:
     if value is None:
         return ()
-    if not isinstance(value, list):
+    if type(value) is not list and not isinstance(value, list):
         raise TypeError(f"{what} must be a JSON array, got {type(value).__name__}")
     return value
 
@@ -218,7 +219,7 @@ def _opt_int(value: object) -> int | None:
 
 
 def _time(value: object) -> datetime.datetime | None:
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         return None
     try:
         return datetime.datetime.fromisoformat(value)
@@ -327,23 +328,32 @@ def _failure(value: object) -> RunFailure | None:
     )
 
 
+# The run readers below are on every get_run and every poll: positional arguments (in field
+# order) and `_opt_str` inlined as `str`-or-None checks keep them lean; the checks are those of
+# the helpers above.
+
+
 def _run_input(value: object) -> RunInput:
     item = _object(value)
+    get = item.get
+    v, key, url = get("value"), get("s3_key"), get("url")
     return RunInput(
-        path=_required_str(item, "path"),
-        value=_opt_str(item.get("value")),
-        s3_key=_opt_str(item.get("s3_key")),
-        url=_opt_str(item.get("url")),
+        _required_str(item, "path"),
+        v if v is None or type(v) is str else str(v),
+        key if key is None or type(key) is str else str(key),
+        url if url is None or type(url) is str else str(url),
         raw=item,
     )
 
 
 def _run_output(value: object) -> RunOutputFile:
     item = _object(value)
+    get = item.get
+    key, url = get("s3_key"), get("url")
     return RunOutputFile(
-        filename=_required_str(item, "filename"),
-        s3_key=_opt_str(item.get("s3_key")),
-        url=_opt_str(item.get("url")),
+        _required_str(item, "filename"),
+        key if key is None or type(key) is str else str(key),
+        url if url is None or type(url) is str else str(url),
         raw=item,
     )
 
@@ -352,19 +362,21 @@ def run_from_mapping(value: object) -> Run:
     """One run object of the API (`Run` schema)."""
     item = _object(value)
     get = item.get
+    workflow_id, group_id, team_id = get("workflow_id"), get("group_id"), get("team_id")
+    error = get("error")
     return Run(
-        id=_required_str(item, "_id"),
-        status=_required_str(item, "status"),
-        workflow_id=_opt_str(get("workflow_id")),
-        group_id=_opt_str(get("group_id")),
-        team_id=_opt_str(get("team_id")),
-        inputs=tuple(_run_input(i) for i in _list(get("inputs"), "inputs")),
-        output_names=tuple(_str(n) for n in _list(get("output_names"), "output_names")),
-        outputs=tuple(_run_output(o) for o in _list(get("outputs"), "outputs")),
-        created_at=_time(get("created_at")),
-        started_at=_time(get("started_at")),
-        completed_at=_time(get("completed_at")),
-        error=_failure(get("error")),
+        _required_str(item, "_id"),
+        _required_str(item, "status"),
+        workflow_id if workflow_id is None or type(workflow_id) is str else str(workflow_id),
+        group_id if group_id is None or type(group_id) is str else str(group_id),
+        team_id if team_id is None or type(team_id) is str else str(team_id),
+        tuple([_run_input(i) for i in _list(get("inputs"), "inputs")]),
+        tuple([_str(n) for n in _list(get("output_names"), "output_names")]),
+        tuple([_run_output(o) for o in _list(get("outputs"), "outputs")]),
+        _time(get("created_at")),
+        _time(get("started_at")),
+        _time(get("completed_at")),
+        None if error is None else _failure(error),
         raw=item,
     )
 

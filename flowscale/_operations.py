@@ -14,18 +14,18 @@ httpx, which a program that makes no call (a CLI's --help) should not pay.
 from __future__ import annotations
 
 import contextvars
-import importlib
-import pkgutil
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
 from ._deadline import NO_DEADLINE, Deadline
 from ._errors import APIStatusError, OutputTimedOutError
-from ._inputs import EncodedInputs
 from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._inputs import EncodedInputs
 
 __all__ = [
     "CURRENT_CALL",
@@ -142,6 +142,9 @@ def generated_operations() -> Mapping[str, GeneratedOperation]:
     """Every operation module under `flowscale_api.api`, by operation name."""
     global _generated
     if _generated is None:
+        import importlib
+        import pkgutil
+
         package = importlib.import_module("flowscale_api.api")
         found: dict[str, GeneratedOperation] = {}
         for info in pkgutil.walk_packages(package.__path__, prefix="flowscale_api.api."):

@@ -17,46 +17,33 @@ import attrs
 import httpx
 
 from .._async_utils import call, map_bounded
-from .._batch import BatchRow, Shard
-from .._config import ClientConfig, check_headers, to_timeout
+from .._config import DEFAULT_MAX_READ, ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
-from .._events import RunEvent
-from .._inputs import encode_inputs
-from .._paths import target_path, unique_targets
-from .._tracker import RunTracker
-from .._types import (
-    ContainerHealth,
-    ContainerQueue,
-    Output,
-    Run,
-    RunPage,
-    RunResult,
-    SubmittedRun,
-    Workflow,
-)
-from .._updates import Update, WorkflowSubmitted
-from ._download import (
-    DEFAULT_MAX_READ,
-    AsyncOutputStream,
-    ProgressCallback,
-    ProgressTotal,
-    check_progress,
-    check_range,
-    download_to,
-    iter_output,
-    read_output,
-    window_size,
-    write_output,
-)
 from ._http import AsyncAPI
-from ._lowlevel import AsyncLowLevelAPI
 from ._ops import AsyncOperations
-from ._stream import AsyncRunEventStream
-from ._wait import AsyncRunWaiter
 
+# Waiting, streaming, downloads, inputs, batches and the value types load at their first use,
+# not with the client: a program's first client costs little more than its httpx client.
 if TYPE_CHECKING:
+    from .._batch import BatchRow, Shard
+    from .._events import RunEvent
+    from .._tracker import RunTracker
+    from .._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        Run,
+        RunPage,
+        RunResult,
+        SubmittedRun,
+        Workflow,
+    )
+    from .._updates import Update
     from ._batch import AsyncBatch
+    from ._download import AsyncOutputStream, ProgressCallback
+    from ._lowlevel import AsyncLowLevelAPI
+    from ._stream import AsyncRunEventStream
 
 __all__ = ["AsyncFlowscale"]
 
@@ -71,6 +58,8 @@ def _check_id(name: str, value: Any) -> str:
 
 
 def _check_output(value: Any) -> Output:
+    from .._types import Output
+
     if not isinstance(value, Output):
         raise TypeError(f"output must be a flowscale.Output, not {type(value).__name__}")
     return value
@@ -172,6 +161,8 @@ class AsyncFlowscale:
         operation added to the spec is here after `scripts/regenerate`.
         """
         if self._lowlevel is None:
+            from ._lowlevel import AsyncLowLevelAPI
+
             self._lowlevel = AsyncLowLevelAPI(self._api)
         return self._lowlevel
 
@@ -269,6 +260,8 @@ class AsyncFlowscale:
         callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
         cancel_on: tuple[bool, bool],
     ) -> RunResult:
+        from ._wait import AsyncRunWaiter
+
         waiter = AsyncRunWaiter(
             self._ops,
             tracker,
@@ -293,6 +286,9 @@ class AsyncFlowscale:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        from .._inputs import encode_inputs
+        from ._download import check_progress
+
         check_progress(upload_progress)
         body = encode_inputs(inputs)  # TypeError before any request
         if upload_progress is not None:
@@ -538,6 +534,8 @@ class AsyncFlowscale:
             TypeError / ValueError: A bad argument (before any request).
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
+        from .._tracker import RunTracker
+
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
         return await self._wait(
@@ -603,6 +601,9 @@ class AsyncFlowscale:
                 "exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
+        from .._tracker import RunTracker
+        from .._updates import WorkflowSubmitted
+
         await call(
             on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id)
         )
@@ -644,6 +645,8 @@ class AsyncFlowscale:
                 stream keeps failing, `EventStreamUnavailableError` if the server has no
                 event stream.
         """
+        from ._stream import AsyncRunEventStream
+
         return AsyncRunEventStream(
             self._ops,
             run_id,
@@ -694,6 +697,9 @@ class AsyncFlowscale:
                 retries); nothing is left at the path.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from .._paths import target_path
+        from ._download import check_progress, download_to
+
         _check_output(output)
         check_progress(progress)
         deadline = Deadline.after(_limit(timeout))
@@ -736,6 +742,8 @@ class AsyncFlowscale:
             DownloadError: As for `download_output`.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from ._download import check_progress, write_output
+
         _check_output(output)
         check_progress(progress)
         if isinstance(file, io.TextIOBase) or not callable(getattr(file, "write", None)):
@@ -779,6 +787,8 @@ class AsyncFlowscale:
             DownloadError: As for `download_output`.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from ._download import check_progress, check_range, read_output
+
         _check_output(output)
         check_range(offset, length)
         check_progress(progress)
@@ -826,6 +836,14 @@ class AsyncFlowscale:
         Raises:
             TypeError / ValueError: A bad argument.
         """
+        from ._download import (
+            AsyncOutputStream,
+            check_progress,
+            check_range,
+            iter_output,
+            window_size,
+        )
+
         _check_output(output)
         check_range(offset, length)
         check_progress(progress)
@@ -869,6 +887,9 @@ class AsyncFlowscale:
             TypeError / ValueError: A bad argument (before any download).
             DownloadError, APIConnectionError, FileExistsError: As for `download_output`.
         """
+        from .._paths import unique_targets
+        from ._download import ProgressTotal, check_progress, download_to
+
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         check_progress(progress)

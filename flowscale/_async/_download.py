@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 import httpx
 
 from .._async_utils import ChunkWriter, sleep
+from .._config import DEFAULT_MAX_READ
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIStatusError, DownloadError, OutputTooLargeError
 from .._operations import DOWNLOAD
@@ -49,7 +50,6 @@ __all__ = [
 logger = logging.getLogger("flowscale")
 
 MAX_REDIRECTS = 5
-DEFAULT_MAX_READ = 256 * 1024 * 1024
 # A partial file older than this, where no lock can tell whether its writer is alive (no
 # fcntl), is taken for the leftover of a killed process.
 _STALE_AFTER = 24 * 3600.0

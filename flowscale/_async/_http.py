@@ -22,13 +22,14 @@ from .._async_utils import current_loop, sleep
 from .._config import USER_AGENT, ClientConfig
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, APITimeoutError, ClientClosedError, RunMayExistError
-from .._inputs import EncodedInputs
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
+
+    from .._inputs import EncodedInputs
 
 __all__ = ["AsyncAPI"]
 
@@ -49,6 +50,10 @@ class AsyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self._owns_http = http_client is None
+        # Per client, not per call: the base URL as text (paths are appended to it), and
+        # whether the pool sends our User-Agent itself (ours do; one passed in may not).
+        self._base_url = str(config.base_url)
+        self._user_agent: dict[str, str] = {} if self._owns_http else {"User-Agent": USER_AGENT}
         self.http: httpx.AsyncClient = http_client or self._new_http()
         self._loop: object | None = None
         self._generated: GeneratedClient | None = None
@@ -64,7 +69,7 @@ class AsyncAPI:
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of an API path (`/api/v1/...`), under the base URL's own path."""
-        return httpx.URL(str(self.config.base_url) + path)
+        return httpx.URL(self._base_url + path)
 
     def generated_client(self) -> GeneratedClient:
         """The generated client (`flowscale_api.Client`), sending through this request path."""
@@ -115,7 +120,7 @@ class AsyncAPI:
         idempotent = op.idempotent
         while True:
             attempt = budget.next_attempt()
-            request_headers = {"User-Agent": USER_AGENT}
+            request_headers = dict(self._user_agent)
             if to_api:
                 request_headers.update(self.config.api_headers())
             if headers:
@@ -179,9 +184,10 @@ class AsyncAPI:
         """Send a request the generated client built, under the options of `CURRENT_CALL`."""
         call = CURRENT_CALL.get() or Call(_REQUEST)
         path = str(url)
+        relative = path.startswith("/")
         response = await self.send(
             method.upper(),
-            self.url(path) if path.startswith("/") else httpx.URL(path),
+            self.url(path) if relative else httpx.URL(path),
             params=arguments.get("params"),
             headers={**arguments.get("headers", {}), **call.headers}
             if call.headers
@@ -195,6 +201,8 @@ class AsyncAPI:
             deadline=call.deadline,
             timeout=call.timeout,
             workflow_id=call.workflow_id,
+            # A path of the generated client is under the base URL: the API's origin.
+            credentials=True if relative else None,
             retry=call.retry,
         )
         if call.keep_reply:
@@ -214,7 +222,10 @@ class AsyncAPI:
 
     def _new_http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            timeout=self.config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+            headers={"User-Agent": USER_AGENT},
+            timeout=self.config.timeout,
+            limits=DEFAULT_LIMITS,
+            follow_redirects=False,
         )
 
 

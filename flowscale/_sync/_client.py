@@ -17,47 +17,34 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 import attrs
 import httpx
 
-from .._batch import BatchRow, Shard
-from .._config import ClientConfig, check_headers, to_timeout
+from .._config import DEFAULT_MAX_READ, ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
-from .._events import RunEvent
-from .._inputs import encode_inputs
-from .._paths import target_path, unique_targets
 from .._sync_utils import call, map_bounded
-from .._tracker import RunTracker
-from .._types import (
-    ContainerHealth,
-    ContainerQueue,
-    Output,
-    Run,
-    RunPage,
-    RunResult,
-    SubmittedRun,
-    Workflow,
-)
-from .._updates import Update, WorkflowSubmitted
-from ._download import (
-    DEFAULT_MAX_READ,
-    OutputStream,
-    ProgressCallback,
-    ProgressTotal,
-    check_progress,
-    check_range,
-    download_to,
-    iter_output,
-    read_output,
-    window_size,
-    write_output,
-)
 from ._http import SyncAPI
-from ._lowlevel import LowLevelAPI
 from ._ops import Operations
-from ._stream import RunEventStream
-from ._wait import RunWaiter
 
+# Waiting, streaming, downloads, inputs, batches and the value types load at their first use,
+# not with the client: a program's first client costs little more than its httpx client.
 if TYPE_CHECKING:
+    from .._batch import BatchRow, Shard
+    from .._events import RunEvent
+    from .._tracker import RunTracker
+    from .._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        Run,
+        RunPage,
+        RunResult,
+        SubmittedRun,
+        Workflow,
+    )
+    from .._updates import Update
     from ._batch import Batch
+    from ._download import OutputStream, ProgressCallback
+    from ._lowlevel import LowLevelAPI
+    from ._stream import RunEventStream
 
 __all__ = ["Flowscale"]
 
@@ -72,6 +59,8 @@ def _check_id(name: str, value: Any) -> str:
 
 
 def _check_output(value: Any) -> Output:
+    from .._types import Output
+
     if not isinstance(value, Output):
         raise TypeError(f"output must be a flowscale.Output, not {type(value).__name__}")
     return value
@@ -173,6 +162,8 @@ class Flowscale:
         operation added to the spec is here after `scripts/regenerate`.
         """
         if self._lowlevel is None:
+            from ._lowlevel import LowLevelAPI
+
             self._lowlevel = LowLevelAPI(self._api)
         return self._lowlevel
 
@@ -270,6 +261,8 @@ class Flowscale:
         callbacks: tuple[Callable[[Update], Any] | None, Callable[[RunEvent], Any] | None],
         cancel_on: tuple[bool, bool],
     ) -> RunResult:
+        from ._wait import RunWaiter
+
         waiter = RunWaiter(
             self._ops,
             tracker,
@@ -294,6 +287,9 @@ class Flowscale:
         _check_id("workflow_id", workflow_id)
         if group_id is not None:
             _check_id("group_id", group_id)
+        from .._inputs import encode_inputs
+        from ._download import check_progress
+
         check_progress(upload_progress)
         body = encode_inputs(inputs)  # TypeError before any request
         if upload_progress is not None:
@@ -539,6 +535,8 @@ class Flowscale:
             TypeError / ValueError: A bad argument (before any request).
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
+        from .._tracker import RunTracker
+
         _check_id("run_id", run_id)
         interval, limit = _wait_args(poll_interval, timeout)
         return self._wait(
@@ -602,6 +600,9 @@ class Flowscale:
                 "exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
+        from .._tracker import RunTracker
+        from .._updates import WorkflowSubmitted
+
         call(on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id))
         # The rest is wait_for_run, under the deadline that the start request began.
         return self._wait(
@@ -641,6 +642,8 @@ class Flowscale:
                 stream keeps failing, `EventStreamUnavailableError` if the server has no
                 event stream.
         """
+        from ._stream import RunEventStream
+
         return RunEventStream(
             self._ops,
             run_id,
@@ -691,6 +694,9 @@ class Flowscale:
                 retries); nothing is left at the path.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from .._paths import target_path
+        from ._download import check_progress, download_to
+
         _check_output(output)
         check_progress(progress)
         deadline = Deadline.after(_limit(timeout))
@@ -733,6 +739,8 @@ class Flowscale:
             DownloadError: As for `download_output`.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from ._download import check_progress, write_output
+
         _check_output(output)
         check_progress(progress)
         if isinstance(file, io.TextIOBase) or not callable(getattr(file, "write", None)):
@@ -776,6 +784,8 @@ class Flowscale:
             DownloadError: As for `download_output`.
             APIConnectionError: The file host could not be reached (after the retries).
         """
+        from ._download import check_progress, check_range, read_output
+
         _check_output(output)
         check_range(offset, length)
         check_progress(progress)
@@ -823,6 +833,14 @@ class Flowscale:
         Raises:
             TypeError / ValueError: A bad argument.
         """
+        from ._download import (
+            OutputStream,
+            check_progress,
+            check_range,
+            iter_output,
+            window_size,
+        )
+
         _check_output(output)
         check_range(offset, length)
         check_progress(progress)
@@ -866,6 +884,9 @@ class Flowscale:
             TypeError / ValueError: A bad argument (before any download).
             DownloadError, APIConnectionError, FileExistsError: As for `download_output`.
         """
+        from .._paths import unique_targets
+        from ._download import ProgressTotal, check_progress, download_to
+
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be an int >= 1, not {concurrency!r}")
         check_progress(progress)

@@ -4,25 +4,46 @@
 One typed adapter over the generated client: each method calls the generated operation's
 public `*_detailed` function (mypy checks the call against the generated signature), which
 builds the request; the request path sends it; the reply is read once, into the SDK's
-value classes. The generated modules are imported inside the methods: `flowscale_api.models`
-costs about as much as importing httpx, paid at the first call rather than at import.
+value classes. The generated modules, the readers and the value types are imported inside the
+methods: `flowscale_api.models` costs about as much as importing httpx, paid at the first call
+rather than with the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import httpx
 
-from .. import _convert as convert
 from .._deadline import NO_DEADLINE, Deadline
-from .._inputs import EncodedInputs
-from .._operations import Call, operation
+from .._operations import Call, Operation, operation
 from .._retry import RetryPolicy
-from .._types import ContainerHealth, ContainerQueue, Output, Run, RunPage, SubmittedRun, Workflow
 from ._http import SyncAPI
 
+if TYPE_CHECKING:
+    from .._inputs import EncodedInputs
+    from .._types import (
+        ContainerHealth,
+        ContainerQueue,
+        Output,
+        Run,
+        RunPage,
+        SubmittedRun,
+        Workflow,
+    )
+
 __all__ = ["Operations"]
+
+# Each operation's declaration, looked up once (a plain one is a new object per lookup).
+_DECLARATIONS: dict[str, Operation] = {}
+
+
+def _declared(name: str) -> Operation:
+    declared = _DECLARATIONS.get(name)
+    if declared is None:
+        declared = _DECLARATIONS[name] = operation(name)
+    return declared
 
 
 class Operations:
@@ -50,7 +71,7 @@ class Operations:
         retry: RetryPolicy | None = None,
     ) -> Call:
         return Call(
-            operation(name),
+            _declared(name),
             deadline=deadline,
             body=body,
             workflow_id=workflow_id,
@@ -65,6 +86,8 @@ class Operations:
         """Each container's health (`GET /api/v1/comfy/health`)."""
         from flowscale_api.api.comfy import check_health
 
+        from .. import _convert as convert
+
         with self._call("check_health", NO_DEADLINE) as call:
             check_health.sync_detailed(client=self.api.generated_client())
         return convert.parse(call.taken(), convert.health)
@@ -72,6 +95,8 @@ class Operations:
     def get_queue(self) -> list[ContainerQueue]:
         """Each container's running and pending runs (`GET /api/v1/comfy/queue`)."""
         from flowscale_api.api.comfy import get_queue
+
+        from .. import _convert as convert
 
         with self._call("get_queue", NO_DEADLINE) as call:
             get_queue.sync_detailed(client=self.api.generated_client())
@@ -81,6 +106,8 @@ class Operations:
         """The workflows, inputs and outputs decoded (`GET /api/v1/comfy/workflows`)."""
         from flowscale_api.api.comfy import get_workflows
 
+        from .. import _convert as convert
+
         with self._call("get_workflows", NO_DEADLINE) as call:
             get_workflows.sync_detailed(client=self.api.generated_client())
         return convert.parse(call.taken(), convert.workflows)
@@ -88,6 +115,8 @@ class Operations:
     def get_run(self, run_id: str, deadline: Deadline = NO_DEADLINE) -> Run:
         """The run `run_id` (`GET /api/v1/runs/{run_id}`); `NotFoundError` when there is none."""
         from flowscale_api.api.runs import get_run
+
+        from .. import _convert as convert
 
         with self._call("get_run", deadline) as call:
             get_run.sync_detailed(run_id, client=self.api.generated_client())
@@ -106,6 +135,8 @@ class Operations:
         from flowscale_api.api.runs import get_runs
         from flowscale_api.models import GetRunsSortBy, GetRunsSortOrder
         from flowscale_api.types import UNSET
+
+        from .. import _convert as convert
 
         try:
             by, order = GetRunsSortBy(sort_by), GetRunsSortOrder(sort_order)
@@ -130,6 +161,8 @@ class Operations:
         """None while the output is not ready (204)."""
         from flowscale_api.api.runs import get_output
 
+        from .. import _convert as convert
+
         with self._call("get_output", deadline) as call:
             get_output.sync_detailed(client=self.api.generated_client(), filename=filename)
         response = call.taken()
@@ -140,6 +173,8 @@ class Operations:
     def cancel_run(self, run_id: str, deadline: Deadline = NO_DEADLINE) -> str:
         """Cancel the run `run_id`; the server's message (`POST /api/v1/runs/{run_id}/cancel`)."""
         from flowscale_api.api.runs import cancel_run
+
+        from .. import _convert as convert
 
         with self._call("cancel_run", deadline) as call:
             cancel_run.sync_detailed(run_id, client=self.api.generated_client())
@@ -156,6 +191,8 @@ class Operations:
         generated one, under the operation's non-idempotent retry rules."""
         from flowscale_api.api.runs import execute_workflow
         from flowscale_api.types import UNSET
+
+        from .. import _convert as convert
 
         with self._call("execute_workflow", deadline, body=body, workflow_id=workflow_id) as call:
             execute_workflow.sync_detailed(
