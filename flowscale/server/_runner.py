@@ -114,14 +114,14 @@ class Runner:
                 thread.join(max(0.0, deadline - now()))
 
     # ---- what the API shows ---------------------------------------------------------------
+    # No lock: copying a list or a deque is one C call, atomic under the GIL, and the health
+    # check must not queue behind a thousand containers taking turns on ``_cond``.
     def containers(self) -> list[str | None]:
         """The run each container is busy with (None: idle)."""
-        with self._cond:
-            return list(self._current)
+        return list(self._current)
 
     def pending(self) -> list[str]:
-        with self._cond:
-            return list(self._queue)
+        return list(self._queue)
 
     # ---- creating and cancelling runs -----------------------------------------------------
     def create_run(
