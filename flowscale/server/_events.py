@@ -103,7 +103,7 @@ class EventStream(Response):
             subscription.wake.clear()
             # Status first, events second: a run ends in the same transaction that stores its
             # last events, so if it had ended before this read, nothing can be missed below.
-            run = self.store.get_run(self.run_id)
+            status = self.store.run_status(self.run_id)
             events = self.store.events_after(self.run_id, last)
             # Everything read goes out in one write (fewer syscalls with many subscribers).
             frames: list[bytes] = []
@@ -123,7 +123,7 @@ class EventStream(Response):
                 return
             if events:
                 continue  # there may be more than one page of stored events
-            if run is None or run.status in TERMINAL:
+            if status is None or status in TERMINAL:
                 # Ended and nothing left after ``last``: asked for more than the run has.
                 break
             try:

@@ -260,6 +260,11 @@ class Store:
         row = self._one(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         return _run(row) if row is not None else None
 
+    def run_status(self, run_id: str) -> str | None:
+        """Just the status (what an event stream checks on every wake-up: no JSON to parse)."""
+        row = self._one("SELECT status FROM runs WHERE id = ?", (run_id,))
+        return str(row[0]) if row is not None else None
+
     def update_run(self, run_id: str, **changes: Any) -> None:
         if "error" in changes and changes["error"] is not None:
             changes["error"] = json.dumps(changes["error"])

@@ -19,7 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import cProfile
+import itertools
 import json
+import os
 import ssl
 import subprocess
 import sys
@@ -73,7 +76,6 @@ def _serve(workers: int, stall_stacks: bool) -> int:
     sys.path.insert(0, str(ROOT))
     from bench import _workflows
     from bench._limits import raise_open_files
-
     from flowscale.server import LocalServer
 
     raise_open_files()
@@ -113,11 +115,20 @@ def _serve(workers: int, stall_stacks: bool) -> int:
                 assert loop_thread.ident is not None
                 threading.Thread(target=watch_stalls, args=(loop_thread.ident,)).start()
             print(json.dumps({"base_url": server.base_url, "api_key": server.api_key}), flush=True)
+            profile = None
+            if os.environ.get("CAPACITY_PROFILE"):  # a cProfile of the server, to that path
+                profile = cProfile.Profile()
+                loop.call_soon_threadsafe(profile.enable)
             sys.stdin.read()
             done.set()
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(os.environ["CAPACITY_PROFILE"])
             print(json.dumps([[round(x, 4) for x in sample] for sample in list(samples)]))
     for stack, count in stalls.most_common(8):
-        print(f"--- {count} samples (10 ms apart) with the loop stalled in:\n{stack}", file=sys.stderr)
+        print(
+            f"--- {count} samples (10 ms apart) with the loop stalled in:\n{stack}", file=sys.stderr
+        )
     return 0
 
 
@@ -170,7 +181,7 @@ def _report(
                 "loop_cpu_ms": round((now[3] - before[3]) * 1000),
                 "server_cpu_ms": round((now[2] - before[2]) * 1000),
             }
-            for before, now in zip(lags, lags[1:], strict=False)
+            for before, now in itertools.pairwise(lags)
             if now[0] >= start
         ),
         key=lambda stall: -stall["lag_ms"],
@@ -216,7 +227,8 @@ def main() -> int:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert server.stdin is not None and server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout is not None
     try:
         ready = json.loads(server.stdout.readline())
         base, key = ready["base_url"], ready["api_key"]
@@ -226,10 +238,20 @@ def main() -> int:
             share = str(args.runs // args.procs)
             loads = [
                 subprocess.Popen(
-                    [sys.executable, __file__, "--seconds", args.seconds,
-                     "--load", base, key, _workflows.SLEEP, share],
-                    stdout=subprocess.PIPE, text=True,
-                )  # fmt: skip
+                    [
+                        sys.executable,
+                        __file__,
+                        "--seconds",
+                        args.seconds,
+                        "--load",
+                        base,
+                        key,
+                        _workflows.SLEEP,
+                        share,
+                    ],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
                 for _ in range(args.procs)
             ]
         health: list[tuple[float, float]] = []
