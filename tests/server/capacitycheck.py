@@ -3,6 +3,8 @@ while a prober measures the health endpoint's latency every 0.25 s.
 
     .venv/bin/python tests/server/capacitycheck.py [--runs 1000] [--seconds 45] [--procs 4]
     .venv/bin/python tests/server/capacitycheck.py --idle 20     # the same probes, no load
+    ... --stalls                     # also print (stderr) the stacks where the loop stalled
+    CAPACITY_PROFILE=out.prof ...    # and write a cProfile of the server process
 
 The load comes from `--procs` processes with one HTTP client per run (as separate users would
 be), so the figure is the server's, not one client's connection pool. The server runs in its
@@ -10,8 +12,11 @@ own process too, with a probe inside its event loop (a 20 ms sleep that measures
 wakes up): that lag is the loop's longest blocking stretch, a figure much less sensitive to
 other load on the machine than the health latency seen from outside.
 
-Prints one JSON object: per 5 s window the health latency p50/p95/max and the loop's worst lag,
-then the overall figures and each load process's result; exits 1 if any run failed.
+Prints one JSON object: per 5 s window the health latency p50/p95/max, the loop's worst lag and
+the CPU the server got (all threads, and the loop's thread alone, per wall second: on a shared
+machine a stall with little CPU is the machine's, not the server's), then the overall figures,
+the worst stalls with the loop's CPU during each, and each load process's result; exits 1 if
+any run failed. A script, not a test: no timed assertion belongs in the suite.
 """
 
 from __future__ import annotations
