@@ -19,6 +19,7 @@ from ._models import TERMINAL
 from ._render import event_json
 from ._signing import Signer
 from ._store import EventRow, Store
+from ._turns import Turns
 
 RETRY_MS = 1000
 
@@ -42,6 +43,7 @@ class EventStream(Response):
         keepalive_interval: float,
         stopping: asyncio.Event,
         drop_after: int | None = None,
+        turns: Turns | None = None,
     ) -> None:
         super().__init__(status_code=200, media_type="text/event-stream")
         self.run_id = run_id
@@ -52,6 +54,7 @@ class EventStream(Response):
         self.keepalive_interval = keepalive_interval
         self.stopping = stopping
         self.drop_after = drop_after
+        self.turns = turns
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         subscription = self.hub.subscribe(self.run_id)
@@ -99,14 +102,19 @@ class EventStream(Response):
         while not subscription.closed:
             if transport is not None and transport.is_closing():
                 return  # the client went away; uvicorn has not told us yet
+            if self.turns is not None:
+                await self.turns.take()
+                if subscription.closed:
+                    break
             # Clear before reading: news published after this read sets it again.
             subscription.wake.clear()
             # Status first, events second: a run ends in the same transaction that stores its
             # last events, so if it had ended before this read, nothing can be missed below.
-            run = self.store.get_run(self.run_id)
+            status = self.store.run_status(self.run_id)
             events = self.store.events_after(self.run_id, last)
             # Everything read goes out in one write (fewer syscalls with many subscribers).
             frames: list[bytes] = []
+            ended = False
             for event in events:
                 if self.drop_after is not None and sent >= self.drop_after:
                     break
@@ -114,8 +122,11 @@ class EventStream(Response):
                 sent += 1
                 last = event.seq
                 if event.type == "end":
-                    await emit(b"".join(frames), final=True)
-                    return
+                    ended = True
+                    break
+            if ended:
+                await emit(b"".join(frames), final=True)
+                return
             if frames:
                 await emit(b"".join(frames))
             if self.drop_after is not None and sent >= self.drop_after:
@@ -123,7 +134,7 @@ class EventStream(Response):
                 return
             if events:
                 continue  # there may be more than one page of stored events
-            if run is None or run.status in TERMINAL:
+            if status is None or status in TERMINAL:
                 # Ended and nothing left after ``last``: asked for more than the run has.
                 break
             try:

@@ -23,6 +23,7 @@ from ._naming import NAME_PATTERN, strip_extension
 from ._render import output_json, run_json
 from ._state import ServerState
 from ._store import SORT_COLUMNS
+from ._turns import Turns
 from ._validation import Problems, enum_param, int_param, required_str
 
 MAX_SEQ = 2**62
@@ -46,6 +47,8 @@ class ApiHandlers:
         self.store = state.store
         self.runner = state.runner
         self.signer = state.signer
+        # Run creations and event-stream reads take turns on the loop (see _turns.py).
+        self.turns = Turns()
 
     def for_operation(self, operation_id: str) -> Handler:
         handler: Handler | None = getattr(self, operation_id, None)
@@ -101,6 +104,7 @@ class ApiHandlers:
 
     # ---- runs ------------------------------------------------------------------------------
     async def execute_workflow(self, request: Request) -> Response:
+        await self.turns.take()  # a turn is not held: a slow upload blocks nobody
         problems = Problems()
         workflow_id = required_str(request.query_params, "workflow_id", problems)
         group_id = request.query_params.get("group_id")
@@ -194,6 +198,7 @@ class ApiHandlers:
         return success("Run cancelled successfully")
 
     async def stream_run_events(self, request: Request) -> Response:
+        await self.turns.take()
         problems = Problems()
         run_id = request.path_params["run_id"]
         from_seq = int_param(request.query_params, "from_seq", problems, default=0, minimum=0)
@@ -216,4 +221,5 @@ class ApiHandlers:
             keepalive_interval=self.state.keepalive_interval,
             stopping=self.state.stopping,
             drop_after=int(drop.params["after_events"]) if drop is not None else None,
+            turns=self.turns,
         )

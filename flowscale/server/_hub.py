@@ -30,22 +30,32 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._subscriptions: defaultdict[str, set[Subscription]] = defaultdict(set)
         self._lock = threading.Lock()
+        self._news: set[str] = set()  # runs published since the last delivery
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
     def publish(self, run_id: str) -> None:
-        """Thread-safe: schedule a wake-up of every stream following ``run_id``."""
+        """Thread-safe: schedule a wake-up of every stream following ``run_id``.
+
+        Coalesced: news published while a delivery is pending joins it, so a thousand runs
+        changing at once cost the loop one callback (and one self-pipe write), not a thousand.
+        """
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        # RuntimeError: the loop closed between the check and the call (shutdown).
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._wake, run_id)
-
-    def _wake(self, run_id: str) -> None:
         with self._lock:
-            subscriptions = list(self._subscriptions.get(run_id, ()))
+            first = not self._news
+            self._news.add(run_id)
+        if first:
+            # RuntimeError: the loop closed between the check and the call (shutdown).
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        with self._lock:
+            news, self._news = self._news, set()
+            subscriptions = [s for run_id in news for s in self._subscriptions.get(run_id, ())]
         for subscription in subscriptions:
             subscription.wake.set()
 

@@ -5,7 +5,12 @@ written to the store together with its events in one transaction, and a run that
 gets another event: ``end`` is always the last one.
 
 Lock order: the queue's condition and the store's lock are never held together in the order
-store -> queue, so they cannot deadlock.
+queue -> store, so they cannot deadlock.
+
+With a thousand containers, what keeps the event loop responsive is that they take turns: the
+bookkeeping a container does around a workflow (starting the run, its events, ending it) runs
+under the store's lock, whose gate lets one container at a time compete with the loop (for the
+lock and for the GIL) instead of hundreds at once when runs start or end together.
 """
 
 from __future__ import annotations
@@ -114,14 +119,14 @@ class Runner:
                 thread.join(max(0.0, deadline - now()))
 
     # ---- what the API shows ---------------------------------------------------------------
+    # No lock: copying a list or a deque is one C call, atomic under the GIL, and the health
+    # check must not queue behind a thousand containers taking turns on ``_cond``.
     def containers(self) -> list[str | None]:
         """The run each container is busy with (None: idle)."""
-        with self._cond:
-            return list(self._current)
+        return list(self._current)
 
     def pending(self) -> list[str]:
-        with self._cond:
-            return list(self._queue)
+        return list(self._queue)
 
     # ---- creating and cancelling runs -----------------------------------------------------
     def create_run(
@@ -141,43 +146,45 @@ class Runner:
                 )
             else:
                 inputs.append({"path": field, "value": value, "s3_key": None})
+        # The store's transaction runs outside the queue's condition: containers waking up
+        # to take runs must not wait for it (nor the loop for them).
         with self._cond:
             if self._stopping:
                 raise RuntimeError("the server is stopping")
             number = self._next_number
             self._next_number += 1
-            run = RunRow(
-                id=run_id,
-                workflow_id=workflow.id,
-                group_id=group_id,
-                status=QUEUED,
-                inputs=inputs,
-                error=None,
-                queue_number=number,
-                created_at=now(),
-                started_at=None,
-                completed_at=None,
-            )
-            with self._store.transaction():
-                self._store.insert_run(run)
-                for value in values.values():
-                    if isinstance(value, StagedFile):
-                        self._store.add_file(
-                            FileRow(
-                                token=value.token,
-                                path=value.path,
-                                filename=value.filename,
-                                content_type=value.content_type,
-                                size=value.size,
-                            )
+            position = len(self._queue)
+        run = RunRow(
+            id=run_id,
+            workflow_id=workflow.id,
+            group_id=group_id,
+            status=QUEUED,
+            inputs=inputs,
+            error=None,
+            queue_number=number,
+            created_at=now(),
+            started_at=None,
+            completed_at=None,
+        )
+        with self._store.transaction():
+            self._store.insert_run(run)
+            for value in values.values():
+                if isinstance(value, StagedFile):
+                    self._store.add_file(
+                        FileRow(
+                            token=value.token,
+                            path=value.path,
+                            filename=value.filename,
+                            content_type=value.content_type,
+                            size=value.size,
                         )
-                # The names of the declared outputs are known from the start (the service
-                # names them when it queues the prompt); output_names shows them once ready.
-                for label in workflow.outputs:
-                    self._allocate(run_id, workflow.id, label)
-                self._append(
-                    run_id, "status", {"status": QUEUED, "queue_position": len(self._queue)}
-                )
+                    )
+            # The names of the declared outputs are known from the start (the service
+            # names them when it queues the prompt); output_names shows them once ready.
+            for label in workflow.outputs:
+                self._allocate(run_id, workflow.id, label)
+            self._append(run_id, "status", {"status": QUEUED, "queue_position": position})
+        with self._cond:
             self._flags[run_id] = threading.Event()
             self._queue.append(run_id)
             self._cond.notify()
@@ -262,27 +269,29 @@ class Runner:
                     self._flags.pop(run_id, None)
 
     def _execute(self, run_id: str) -> None:
-        with self._store.transaction():
-            run = self._store.get_run(run_id)
-            if run is None or run.status != QUEUED:
-                return  # cancelled while it waited
-            self._store.update_run(run_id, status=RUNNING, started_at=now())
-            self._append(run_id, "status", {"status": RUNNING})
-        self._hub.publish(run_id)
-        workflow = self._registry.get(run.workflow_id)
-        if workflow is None:
-            self.finish(run_id, FAILED, RunError(f"workflow {run.workflow_id} is not registered"))
-            return
-        with self._cond:
-            flag = self._flags.setdefault(run_id, threading.Event())
-        context = RunContext(
-            run_id=run_id,
-            workflow_id=workflow.id,
-            inputs=self._context_inputs(run),
-            step_delay=self._step_delay,
-            emit=lambda type_, fields: self.emit(run_id, type_, fields),
-            cancelled=flag,
-        )
+        with self._store.lock:  # the start of a run in one turn (see the module's docstring)
+            with self._store.transaction():
+                run = self._store.get_run(run_id)
+                if run is None or run.status != QUEUED:
+                    return  # cancelled while it waited
+                self._store.update_run(run_id, status=RUNNING, started_at=now())
+                self._append(run_id, "status", {"status": RUNNING})
+            self._hub.publish(run_id)
+            workflow = self._registry.get(run.workflow_id)
+            if workflow is None:
+                error = RunError(f"workflow {run.workflow_id} is not registered")
+                self.finish(run_id, FAILED, error)
+                return
+            with self._cond:
+                flag = self._flags.setdefault(run_id, threading.Event())
+            context = RunContext(
+                run_id=run_id,
+                workflow_id=workflow.id,
+                inputs=self._context_inputs(run),
+                step_delay=self._step_delay,
+                emit=lambda type_, fields: self.emit(run_id, type_, fields),
+                cancelled=flag,
+            )
         try:
             result = workflow.fn(context)
             context.check_cancelled()
