@@ -60,6 +60,7 @@ from ._types import (
 )
 from ._updates import (
     Completed,
+    EventsMissed,
     OutputStatus,
     PollRetry,
     RunStatusUpdate,
@@ -142,6 +143,7 @@ __all__ = [
     "ContainerQueue",
     "DownloadError",
     "EndEvent",
+    "EventsMissed",
     "FieldError",
     "File",
     "Flowscale",
