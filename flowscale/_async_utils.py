@@ -30,6 +30,13 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+def check_callback(name: str, callback: Any) -> None:
+    """Refuse, before any request, a callback that cannot be called (coroutine functions are
+    fine here: `call` awaits them)."""
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{name} must be callable or None, not {callback!r}")
+
+
 async def call(callback: Callable[[T], Any] | None, value: T) -> None:
     """Call a user callback, awaiting it if it is a coroutine function."""
     if callback is None:

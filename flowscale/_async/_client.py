@@ -40,7 +40,7 @@ from ._http import AsyncAPI
 from ._lowlevel import AsyncLowLevelAPI
 from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream
-from ._wait import AsyncRunWaiter
+from ._wait import AsyncRunWaiter, check_wait_arguments
 
 if TYPE_CHECKING:
     from ._batch import AsyncBatch
@@ -61,20 +61,6 @@ def _seconds(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise TypeError(f"{name} must be a positive number of seconds, not {value!r}")
     return float(value)
-
-
-def _limit(value: Any) -> float | None:
-    return None if value is None else _seconds("timeout", value)
-
-
-def _wait_args(poll_interval: Any, timeout: Any) -> tuple[float, float | None]:
-    interval = _seconds("poll_interval", poll_interval)
-    if interval > 3600:
-        # The vendor's Python SDK takes milliseconds (timeout_ms, poll_interval_ms).
-        raise ValueError(
-            f"poll_interval is in seconds: {interval:g} s between polls is surely milliseconds"
-        )
-    return interval, _limit(timeout)
 
 
 class AsyncFlowscale:
@@ -508,7 +494,16 @@ class AsyncFlowscale:
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
         _check_id("run_id", run_id)
-        interval, limit = _wait_args(poll_interval, timeout)
+        if workflow_id is not None:
+            _check_id("workflow_id", workflow_id)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
         return await self._wait(
             RunTracker(run_id, workflow_id),
             Deadline.after(limit),
@@ -556,7 +551,14 @@ class AsyncFlowscale:
             FlowscaleError: The errors of `execute_workflow` and `wait_for_run`.
             RunTimeoutError: Also when the start request gets no answer within `timeout`.
         """
-        interval, limit = _wait_args(poll_interval, timeout)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
         deadline = Deadline.after(limit)
         try:
             submitted = await self._execute(workflow_id, inputs, group_id, deadline)
@@ -564,8 +566,8 @@ class AsyncFlowscale:
             if not deadline.expired():
                 raise
             raise RunTimeoutError(
-                f"no answer to starting workflow {workflow_id} within {limit} s; the run may "
-                "exist: look for it with get_runs()",
+                f"starting workflow {workflow_id} timed out: no answer within {limit} s; the "
+                "run may exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
         await call(

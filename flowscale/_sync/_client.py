@@ -41,7 +41,7 @@ from ._http import SyncAPI
 from ._lowlevel import LowLevelAPI
 from ._ops import Operations
 from ._stream import RunEventStream
-from ._wait import RunWaiter
+from ._wait import RunWaiter, check_wait_arguments
 
 if TYPE_CHECKING:
     from ._batch import Batch
@@ -62,20 +62,6 @@ def _seconds(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise TypeError(f"{name} must be a positive number of seconds, not {value!r}")
     return float(value)
-
-
-def _limit(value: Any) -> float | None:
-    return None if value is None else _seconds("timeout", value)
-
-
-def _wait_args(poll_interval: Any, timeout: Any) -> tuple[float, float | None]:
-    interval = _seconds("poll_interval", poll_interval)
-    if interval > 3600:
-        # The vendor's Python SDK takes milliseconds (timeout_ms, poll_interval_ms).
-        raise ValueError(
-            f"poll_interval is in seconds: {interval:g} s between polls is surely milliseconds"
-        )
-    return interval, _limit(timeout)
 
 
 class Flowscale:
@@ -509,7 +495,16 @@ class Flowscale:
             APIStatusError: An error reply that waiting cannot get past (e.g. a bad key).
         """
         _check_id("run_id", run_id)
-        interval, limit = _wait_args(poll_interval, timeout)
+        if workflow_id is not None:
+            _check_id("workflow_id", workflow_id)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
         return self._wait(
             RunTracker(run_id, workflow_id),
             Deadline.after(limit),
@@ -557,7 +552,14 @@ class Flowscale:
             FlowscaleError: The errors of `execute_workflow` and `wait_for_run`.
             RunTimeoutError: Also when the start request gets no answer within `timeout`.
         """
-        interval, limit = _wait_args(poll_interval, timeout)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+        )
         deadline = Deadline.after(limit)
         try:
             submitted = self._execute(workflow_id, inputs, group_id, deadline)
@@ -565,8 +567,8 @@ class Flowscale:
             if not deadline.expired():
                 raise
             raise RunTimeoutError(
-                f"no answer to starting workflow {workflow_id} within {limit} s; the run may "
-                "exist: look for it with get_runs()",
+                f"starting workflow {workflow_id} timed out: no answer within {limit} s; the "
+                "run may exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
         call(on_intermediate_response, WorkflowSubmitted(submitted.run_id, submitted.workflow_id))
