@@ -11,7 +11,14 @@ from typing import Any
 import attrs
 import httpx
 
-from .._async_utils import call, sleep
+from .._async_utils import (
+    Background,
+    call,
+    check_callback,
+    in_background,
+    interrupt_reader,
+    sleep,
+)
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import (
     APIConnectionError,
@@ -88,6 +95,9 @@ class AsyncRunEventStream:
         self._url = f"the event stream of run {run_id}"
         self._events: AsyncIterator[RunEvent] | None = None
         self._closed = False
+        self._reading = False  # inside a read of `_response` (maybe in another thread)
+        self._on_open: Callable[[AsyncRunEventStream], Any] | None = None
+        self._opened = False
 
     @property
     def last_seq(self) -> int:
@@ -115,8 +125,14 @@ class AsyncRunEventStream:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop following: closes the connection. Idempotent."""
+        """Stop following: closes the connection. Idempotent.
+
+        Safe from any thread with the blocking client: a `dispatch()` or iteration blocked
+        reading in another thread is woken at once (its socket is shut down) and ends.
+        """
         self._closed = True
+        if self._reading and interrupt_reader(self._response):
+            return  # the reader wakes up, sees `_closed` and releases the response itself
         await self._release()
 
     async def _release(self) -> None:
@@ -154,10 +170,32 @@ class AsyncRunEventStream:
         on_close: Callable[[AsyncRunEventStream], Any] | None = None,
     ) -> None:
         """Callback style, as the JS SDK's `subscribeRunEvents`: call `on_event` for each
-        event until the stream ends. A stream error goes to `on_error` (raised if there is
-        none); `on_close` is called last in every case."""
+        event until the stream ends.
+
+        `on_open` is called once, when the first connection answered as an event stream
+        (never for a stream refused from the start); a stream error goes to `on_error`
+        (raised if there is none); `on_close` is called last in every case. `close()` (from
+        any thread, with the blocking client) ends it early.
+
+        Args:
+            on_event: Called with each `RunEvent`, in order.
+            on_open: Called with the stream once its response is open and valid.
+            on_error: Called with the `FlowscaleError` that ended the stream.
+            on_close: Called with the stream when it is over, however it ended.
+
+        Raises:
+            FlowscaleError: What ended the stream, when there is no `on_error`.
+            TypeError: A callback that is not callable (before any request).
+        """
+        for name, callback in (
+            ("on_event", on_event),
+            ("on_open", on_open),
+            ("on_error", on_error),
+            ("on_close", on_close),
+        ):
+            check_callback(name, callback)
+        self._on_open = on_open
         try:
-            await call(on_open, self)
             async for event in self:
                 await call(on_event, event)
         except FlowscaleError as exc:
@@ -167,6 +205,46 @@ class AsyncRunEventStream:
         finally:
             await self.aclose()
             await call(on_close, self)
+
+    def dispatch_in_background(
+        self,
+        *,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        on_open: Callable[[AsyncRunEventStream], Any] | None = None,
+        on_error: Callable[[FlowscaleError], Any] | None = None,
+        on_close: Callable[[AsyncRunEventStream], Any] | None = None,
+    ) -> Background:
+        """`dispatch` running concurrently, with a handle that is done when the stream is.
+
+        The blocking client runs it in a daemon thread and returns a
+        `concurrent.futures.Future` (`.result()` waits, and raises what `dispatch` would);
+        the asyncio client returns an `asyncio.Task` (await it; keep a reference). Call
+        `close()` to end it early: the handle is then done within moments.
+
+        Args:
+            on_event: As for `dispatch`.
+            on_open: As for `dispatch`.
+            on_error: As for `dispatch`.
+            on_close: As for `dispatch`.
+
+        Returns:
+            The handle: a `concurrent.futures.Future` (blocking client) or `asyncio.Task`.
+
+        Raises:
+            TypeError: A callback that is not callable (at once, before any request).
+        """
+        for name, callback in (
+            ("on_event", on_event),
+            ("on_open", on_open),
+            ("on_error", on_error),
+            ("on_close", on_close),
+        ):
+            check_callback(name, callback)
+        return in_background(
+            lambda: self.dispatch(
+                on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close
+            )
+        )
 
     async def _connect(self) -> httpx.Response:
         timeout = httpx.Timeout(self._ops.api.config.timeout.connect, read=self._read_timeout)
@@ -218,7 +296,13 @@ class AsyncRunEventStream:
         last_news = time.monotonic()
         self._url = safe_url(response.request.url)
         self._chunks = chunks = response.aiter_bytes()
+        # `_reading` marks the time blocked on the socket, when `aclose` from another thread
+        # must wake this one rather than close the response under it.
+        self._reading = True
         async for chunk in chunks:
+            self._reading = False
+            if self._closed:
+                return
             if self._deadline.expired():
                 raise APITimeoutError(
                     f"the wait for run {self.run_id} reached its deadline",
@@ -237,6 +321,7 @@ class AsyncRunEventStream:
                 last_news = time.monotonic()
             elif time.monotonic() - last_news > self._read_timeout:
                 raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
+            self._reading = True
 
     async def _follow(self) -> AsyncIterator[RunEvent]:
         failures = 0
@@ -245,11 +330,16 @@ class AsyncRunEventStream:
             error: Exception | None = None
             try:
                 self._response = await self._connect()
+                if self._closed:  # closed from another thread while connecting
+                    return
+                if not self._opened:
+                    self._opened = True
+                    await call(self._on_open, self)
                 async for event in self._read(self._response):
                     got_event = True
                     failures = 0
                     yield event
-                    if self.cursor.ended:
+                    if self.cursor.ended or self._closed:
                         return
             except APITimeoutError:
                 if self._deadline.expired():
@@ -260,6 +350,7 @@ class AsyncRunEventStream:
             except RateLimitError as exc:
                 error = exc
             finally:
+                self._reading = False
                 await self._release()
             if self._closed:
                 return

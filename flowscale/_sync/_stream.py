@@ -23,7 +23,14 @@ from .._errors import (
 )
 from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
 from .._status import safe_url
-from .._sync_utils import call, sleep
+from .._sync_utils import (
+    Background,
+    call,
+    check_callback,
+    in_background,
+    interrupt_reader,
+    sleep,
+)
 from ._ops import Operations
 
 __all__ = ["RunEventStream", "EventStreamUnavailableError"]
@@ -89,6 +96,9 @@ class RunEventStream:
         self._url = f"the event stream of run {run_id}"
         self._events: Iterator[RunEvent] | None = None
         self._closed = False
+        self._reading = False  # inside a read of `_response` (maybe in another thread)
+        self._on_open: Callable[[RunEventStream], Any] | None = None
+        self._opened = False
 
     @property
     def last_seq(self) -> int:
@@ -116,8 +126,14 @@ class RunEventStream:
         self.close()
 
     def close(self) -> None:
-        """Stop following: closes the connection. Idempotent."""
+        """Stop following: closes the connection. Idempotent.
+
+        Safe from any thread with the blocking client: a `dispatch()` or iteration blocked
+        reading in another thread is woken at once (its socket is shut down) and ends.
+        """
         self._closed = True
+        if self._reading and interrupt_reader(self._response):
+            return  # the reader wakes up, sees `_closed` and releases the response itself
         self._release()
 
     def _release(self) -> None:
@@ -155,10 +171,32 @@ class RunEventStream:
         on_close: Callable[[RunEventStream], Any] | None = None,
     ) -> None:
         """Callback style, as the JS SDK's `subscribeRunEvents`: call `on_event` for each
-        event until the stream ends. A stream error goes to `on_error` (raised if there is
-        none); `on_close` is called last in every case."""
+        event until the stream ends.
+
+        `on_open` is called once, when the first connection answered as an event stream
+        (never for a stream refused from the start); a stream error goes to `on_error`
+        (raised if there is none); `on_close` is called last in every case. `close()` (from
+        any thread, with the blocking client) ends it early.
+
+        Args:
+            on_event: Called with each `RunEvent`, in order.
+            on_open: Called with the stream once its response is open and valid.
+            on_error: Called with the `FlowscaleError` that ended the stream.
+            on_close: Called with the stream when it is over, however it ended.
+
+        Raises:
+            FlowscaleError: What ended the stream, when there is no `on_error`.
+            TypeError: A callback that is not callable (before any request).
+        """
+        for name, callback in (
+            ("on_event", on_event),
+            ("on_open", on_open),
+            ("on_error", on_error),
+            ("on_close", on_close),
+        ):
+            check_callback(name, callback)
+        self._on_open = on_open
         try:
-            call(on_open, self)
             for event in self:
                 call(on_event, event)
         except FlowscaleError as exc:
@@ -168,6 +206,46 @@ class RunEventStream:
         finally:
             self.close()
             call(on_close, self)
+
+    def dispatch_in_background(
+        self,
+        *,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        on_open: Callable[[RunEventStream], Any] | None = None,
+        on_error: Callable[[FlowscaleError], Any] | None = None,
+        on_close: Callable[[RunEventStream], Any] | None = None,
+    ) -> Background:
+        """`dispatch` running concurrently, with a handle that is done when the stream is.
+
+        The blocking client runs it in a daemon thread and returns a
+        `concurrent.futures.Future` (`.result()` waits, and raises what `dispatch` would);
+        the asyncio client returns an `asyncio.Task` (it; keep a reference). Call
+        `close()` to end it early: the handle is then done within moments.
+
+        Args:
+            on_event: As for `dispatch`.
+            on_open: As for `dispatch`.
+            on_error: As for `dispatch`.
+            on_close: As for `dispatch`.
+
+        Returns:
+            The handle: a `concurrent.futures.Future` (blocking client) or `asyncio.Task`.
+
+        Raises:
+            TypeError: A callback that is not callable (at once, before any request).
+        """
+        for name, callback in (
+            ("on_event", on_event),
+            ("on_open", on_open),
+            ("on_error", on_error),
+            ("on_close", on_close),
+        ):
+            check_callback(name, callback)
+        return in_background(
+            lambda: self.dispatch(
+                on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close
+            )
+        )
 
     def _connect(self) -> httpx.Response:
         timeout = httpx.Timeout(self._ops.api.config.timeout.connect, read=self._read_timeout)
@@ -219,7 +297,13 @@ class RunEventStream:
         last_news = time.monotonic()
         self._url = safe_url(response.request.url)
         self._chunks = chunks = response.iter_bytes()
+        # `_reading` marks the time blocked on the socket, when `close` from another thread
+        # must wake this one rather than close the response under it.
+        self._reading = True
         for chunk in chunks:
+            self._reading = False
+            if self._closed:
+                return
             if self._deadline.expired():
                 raise APITimeoutError(
                     f"the wait for run {self.run_id} reached its deadline",
@@ -238,6 +322,7 @@ class RunEventStream:
                 last_news = time.monotonic()
             elif time.monotonic() - last_news > self._read_timeout:
                 raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
+            self._reading = True
 
     def _follow(self) -> Iterator[RunEvent]:
         failures = 0
@@ -246,11 +331,16 @@ class RunEventStream:
             error: Exception | None = None
             try:
                 self._response = self._connect()
+                if self._closed:  # closed from another thread while connecting
+                    return
+                if not self._opened:
+                    self._opened = True
+                    call(self._on_open, self)
                 for event in self._read(self._response):
                     got_event = True
                     failures = 0
                     yield event
-                    if self.cursor.ended:
+                    if self.cursor.ended or self._closed:
                         return
             except APITimeoutError:
                 if self._deadline.expired():
@@ -261,6 +351,7 @@ class RunEventStream:
             except RateLimitError as exc:
                 error = exc
             finally:
+                self._reading = False
                 self._release()
             if self._closed:
                 return
