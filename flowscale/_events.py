@@ -119,10 +119,21 @@ class EndEvent(RunEvent):
 
 @attrs.frozen(slots=True)
 class UnknownEvent(RunEvent):
-    """An event of a type this SDK does not know (`event_type`), passed through as is."""
+    """An event of a type this SDK does not know, passed through as is.
 
-    type: ClassVar[str] = "unknown"
+    `type` is the event's real type as the server sent it (as with every other event, so
+    `event.type == "my_type"` works as in JS); `event_type` says the same.
+
+    Attributes:
+        event_type: The event's type as the server sent it.
+    """
+
     event_type: str = ""
+
+    @property
+    def type(self) -> str:  # type: ignore[override]
+        """The event's real type, as the server sent it."""
+        return self.event_type
 
 
 class EventDecodeError(ValueError):
