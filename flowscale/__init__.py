@@ -34,6 +34,7 @@ from ._errors import (
 )
 from ._events import (
     EndEvent,
+    EventStreamTooLargeError,
     LogEvent,
     OutputEvent,
     ProgressEvent,
@@ -143,6 +144,7 @@ __all__ = [
     "ContainerQueue",
     "DownloadError",
     "EndEvent",
+    "EventStreamTooLargeError",
     "EventsMissed",
     "FieldError",
     "File",

@@ -28,7 +28,14 @@ from .._errors import (
     RateLimitError,
     ServerError,
 )
-from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
+from .._events import (
+    KEEPALIVE,
+    EventStreamTooLargeError,
+    RunEvent,
+    SSEDecoder,
+    SSELimitError,
+    StreamCursor,
+)
 from .._status import safe_url
 from ._ops import AsyncOperations
 
@@ -310,7 +317,16 @@ class AsyncRunEventStream:
                     url=safe_url(response.request.url),
                 )
             news = False
-            for item in decoder.feed(chunk):
+            try:
+                items = decoder.feed(chunk)
+            except SSELimitError as exc:
+                raise EventStreamTooLargeError(
+                    f"GET {self._url}: {exc}; stopped reading",
+                    url=self._url,
+                    status_code=response.status_code,
+                    limit=exc.limit,
+                ) from None
+            for item in items:
                 if item is KEEPALIVE:
                     continue
                 event = accept(item)  # type: ignore[arg-type]

@@ -21,7 +21,14 @@ from .._errors import (
     RateLimitError,
     ServerError,
 )
-from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
+from .._events import (
+    KEEPALIVE,
+    EventStreamTooLargeError,
+    RunEvent,
+    SSEDecoder,
+    SSELimitError,
+    StreamCursor,
+)
 from .._status import safe_url
 from .._sync_utils import (
     Background,
@@ -311,7 +318,16 @@ class RunEventStream:
                     url=safe_url(response.request.url),
                 )
             news = False
-            for item in decoder.feed(chunk):
+            try:
+                items = decoder.feed(chunk)
+            except SSELimitError as exc:
+                raise EventStreamTooLargeError(
+                    f"GET {self._url}: {exc}; stopped reading",
+                    url=self._url,
+                    status_code=response.status_code,
+                    limit=exc.limit,
+                ) from None
+            for item in items:
                 if item is KEEPALIVE:
                     continue
                 event = accept(item)  # type: ignore[arg-type]
