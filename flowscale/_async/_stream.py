@@ -88,6 +88,7 @@ class AsyncRunEventStream:
         ):
             raise TypeError(f"max_reconnects must be an int >= 0, not {max_reconnects!r}")
         self.cursor: StreamCursor = StreamCursor(run_id, from_seq)
+        self._passed_on = self.cursor.last_seq  # the cursor runs ahead by one chunk's events
         self._policy = ops.api.config.retry
         # Each (re)connect is one request: the reconnect loop below is the retry loop.
         self._connect_retry = attrs.evolve(self._policy, max_retries=0)
@@ -109,7 +110,7 @@ class AsyncRunEventStream:
     @property
     def last_seq(self) -> int:
         """Sequence number of the last event passed on (0 before the first)."""
-        return self.cursor.last_seq
+        return self._passed_on
 
     def __aiter__(self) -> AsyncIterator[RunEvent]:
         # The generator itself: `async for` then resumes one frame per event, not two.
@@ -295,11 +296,12 @@ class AsyncRunEventStream:
         run = await self._ops.get_run(self.run_id, self._deadline)
         return run.is_finished
 
-    async def _read(self, response: httpx.Response) -> AsyncIterator[RunEvent]:
-        """The new events of one connection. Raises `_Silent` when only keep-alives came for
-        longer than the read timeout, `APITimeoutError` once the deadline passes."""
+    async def _read(self, response: httpx.Response) -> AsyncIterator[list[RunEvent]]:
+        """The new events of one connection, a list per chunk read (one generator step per
+        chunk rather than per event: the hot path). Raises `_Silent` when only keep-alives
+        came for longer than the read timeout, `APITimeoutError` once the deadline passes."""
         decoder = SSEDecoder()
-        accept = self.cursor.accept_frame
+        accept = self.cursor.accept
         last_news = time.monotonic()
         self._url = safe_url(response.request.url)
         self._chunks = chunks = response.aiter_bytes()
@@ -316,7 +318,6 @@ class AsyncRunEventStream:
                     method="GET",
                     url=safe_url(response.request.url),
                 )
-            news = False
             try:
                 items = decoder.feed(chunk)
             except SSELimitError as exc:
@@ -326,15 +327,15 @@ class AsyncRunEventStream:
                     status_code=response.status_code,
                     limit=exc.limit,
                 ) from None
+            events = []
             for item in items:
-                if item is KEEPALIVE:
-                    continue
-                event = accept(item)  # type: ignore[arg-type]
-                if event is not None:
-                    news = True
-                    yield event
-            if news:
+                if item is not KEEPALIVE:
+                    event = accept(*item)  # type: ignore[misc]
+                    if event is not None:
+                        events.append(event)
+            if events:
                 last_news = time.monotonic()
+                yield events
             elif time.monotonic() - last_news > self._read_timeout:
                 raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
             self._reading = True
@@ -351,11 +352,15 @@ class AsyncRunEventStream:
                 if not self._opened:
                     self._opened = True
                     await call(self._on_open, self)
-                async for event in self._read(self._response):
+                async for events in self._read(self._response):
                     got_event = True
                     failures = 0
-                    yield event
-                    if self.cursor.ended or self._closed:
+                    for event in events:
+                        self._passed_on = event.seq
+                        yield event
+                        if self._closed:
+                            return
+                    if self.cursor.ended:
                         return
             except APITimeoutError:
                 if self._deadline.expired():
