@@ -195,13 +195,7 @@ class AsyncRunEventStream:
             FlowscaleError: What ended the stream, when there is no `on_error`.
             TypeError: A callback that is not callable (before any request).
         """
-        for name, callback in (
-            ("on_event", on_event),
-            ("on_open", on_open),
-            ("on_error", on_error),
-            ("on_close", on_close),
-        ):
-            check_callback(name, callback)
+        _check_callbacks(on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close)
         self._on_open = on_open
         try:
             async for event in self:
@@ -241,13 +235,7 @@ class AsyncRunEventStream:
         Raises:
             TypeError: A callback that is not callable (at once, before any request).
         """
-        for name, callback in (
-            ("on_event", on_event),
-            ("on_open", on_open),
-            ("on_error", on_error),
-            ("on_close", on_close),
-        ):
-            check_callback(name, callback)
+        _check_callbacks(on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close)
         return in_background(
             lambda: self.dispatch(
                 on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close
@@ -401,6 +389,11 @@ class AsyncRunEventStream:
                 delay,
             )
             await sleep(self._deadline.cap(delay))
+
+
+def _check_callbacks(**callbacks: Any) -> None:
+    for name, callback in callbacks.items():
+        check_callback(name, callback)
 
 
 class _Silent(Exception):
