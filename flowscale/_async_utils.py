@@ -30,11 +30,8 @@ async def sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def check_callback(name: str, callback: Any) -> None:
-    """Refuse, before any request, a callback that cannot be called (coroutine functions are
-    fine here: `call` awaits them)."""
-    if callback is not None and not callable(callback):
-        raise TypeError(f"{name} must be callable or None, not {callback!r}")
+BLOCKING = False
+"""Whether this side of the clients blocks (it cannot await a user's coroutine function)."""
 
 
 def interrupt_reader(response: Any) -> bool:

@@ -23,19 +23,8 @@ def sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def check_callback(name: str, callback: Any) -> None:
-    """Refuse, before any request, a callback the blocking client could not call."""
-    if callback is None:
-        return
-    if not callable(callback):
-        raise TypeError(f"{name} must be callable or None, not {callback!r}")
-    if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(
-        getattr(callback, "__call__", None)  # noqa: B004 - an object with `async def __call__`
-    ):
-        raise TypeError(
-            f"{name} {callback!r} is a coroutine function: the blocking Flowscale client "
-            "cannot await it (use AsyncFlowscale, or a plain function)"
-        )
+BLOCKING = True
+"""Whether this side of the clients blocks (it cannot await a user's coroutine function)."""
 
 
 def interrupt_reader(response: Any) -> bool:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import httpx
 
-from .._async_utils import call, map_bounded
+from .._arguments import check_wait_arguments
+from .._async_utils import BLOCKING, call, map_bounded
 from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
@@ -40,7 +41,7 @@ from ._http import AsyncAPI
 from ._lowlevel import AsyncLowLevelAPI
 from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream
-from ._wait import AsyncRunWaiter, check_wait_arguments
+from ._wait import AsyncRunWaiter
 
 if TYPE_CHECKING:
     from ._batch import AsyncBatch
@@ -503,6 +504,7 @@ class AsyncFlowscale:
             on_event=on_event,
             cancel_on_timeout=cancel_on_timeout,
             cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
         )
         return await self._wait(
             RunTracker(run_id, workflow_id),
@@ -558,6 +560,7 @@ class AsyncFlowscale:
             on_event=on_event,
             cancel_on_timeout=cancel_on_timeout,
             cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
         )
         deadline = Deadline.after(limit)
         try:

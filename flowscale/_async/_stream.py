@@ -11,10 +11,11 @@ from typing import Any
 import attrs
 import httpx
 
+from .._arguments import check_callback
 from .._async_utils import (
+    BLOCKING,
     Background,
     call,
-    check_callback,
     in_background,
     interrupt_reader,
     sleep,
@@ -393,7 +394,7 @@ class AsyncRunEventStream:
 
 def _check_callbacks(**callbacks: Any) -> None:
     for name, callback in callbacks.items():
-        check_callback(name, callback)
+        check_callback(name, callback, blocking=BLOCKING)
 
 
 class _Silent(Exception):

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from .._async_utils import call, check_callback, interrupts, sleep
+from .._async_utils import call, interrupts, sleep
 from .._deadline import Deadline
 from .._errors import (
     APIConnectionError,
@@ -26,59 +26,13 @@ from .._updates import EventsMissed, PollRetry, Update
 from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream, EventStreamUnavailableError
 
-__all__ = ["AsyncRunWaiter", "check_wait_arguments"]
+__all__ = ["AsyncRunWaiter"]
 
 logger = logging.getLogger("flowscale")
 
 # Errors after which following a run is worth trying again rather than giving up.
 TRANSIENT = (APIConnectionError, ServerError, RateLimitError)
 CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or interrupt
-
-# Values no one means in seconds: the vendor's 1.x SDK and the JS SDK take milliseconds.
-SURELY_MS_POLL_INTERVAL = 100.0
-SURELY_MS_TIMEOUT = 100_000.0
-
-
-def check_wait_arguments(
-    poll_interval: Any,
-    timeout: Any,
-    *,
-    on_intermediate_response: Any,
-    on_event: Any,
-    cancel_on_timeout: Any,
-    cancel_on_interrupt: Any,
-) -> tuple[float, float | None]:
-    """Every argument of a wait, checked before any request: (poll interval, timeout)."""
-    interval = _positive_seconds("poll_interval", poll_interval)
-    if interval >= SURELY_MS_POLL_INTERVAL:
-        raise ValueError(
-            f"poll_interval is in seconds, not milliseconds: {interval:g} s between polls is "
-            f"surely meant as {interval / 1000:g} s (the JS and 1.x SDKs take milliseconds)"
-        )
-    limit = None if timeout is None else _positive_seconds("timeout", timeout)
-    if limit is not None and limit >= SURELY_MS_TIMEOUT:
-        raise ValueError(
-            f"timeout is in seconds, not milliseconds: {limit:g} s is surely meant as "
-            f"{limit / 1000:g} s (the JS and 1.x SDKs take milliseconds); None waits "
-            "without a limit"
-        )
-    check_callback("on_intermediate_response", on_intermediate_response)
-    check_callback("on_event", on_event)
-    for name, flag in (
-        ("cancel_on_timeout", cancel_on_timeout),
-        ("cancel_on_interrupt", cancel_on_interrupt),
-    ):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool, not {flag!r}")
-    return interval, limit
-
-
-def _positive_seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise TypeError(f"{name} must be a positive number of seconds, not {value!r}")
-    if value != value or value == float("inf"):
-        raise ValueError(f"{name} must be a finite number of seconds, not {value!r}")
-    return float(value)
 
 
 class AsyncRunWaiter:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 import httpx
 
+from .._arguments import check_wait_arguments
 from .._batch import BatchRow, Shard
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
@@ -23,7 +24,7 @@ from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
 from .._events import RunEvent
 from .._inputs import encode_inputs
 from .._paths import target_path, unique_targets
-from .._sync_utils import call, map_bounded
+from .._sync_utils import BLOCKING, call, map_bounded
 from .._tracker import RunTracker
 from .._types import (
     ContainerHealth,
@@ -41,7 +42,7 @@ from ._http import SyncAPI
 from ._lowlevel import LowLevelAPI
 from ._ops import Operations
 from ._stream import RunEventStream
-from ._wait import RunWaiter, check_wait_arguments
+from ._wait import RunWaiter
 
 if TYPE_CHECKING:
     from ._batch import Batch
@@ -504,6 +505,7 @@ class Flowscale:
             on_event=on_event,
             cancel_on_timeout=cancel_on_timeout,
             cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
         )
         return self._wait(
             RunTracker(run_id, workflow_id),
@@ -559,6 +561,7 @@ class Flowscale:
             on_event=on_event,
             cancel_on_timeout=cancel_on_timeout,
             cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
         )
         deadline = Deadline.after(limit)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import httpx
 
+from .._arguments import check_callback
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import (
     APIConnectionError,
@@ -31,9 +32,9 @@ from .._events import (
 )
 from .._status import safe_url
 from .._sync_utils import (
+    BLOCKING,
     Background,
     call,
-    check_callback,
     in_background,
     interrupt_reader,
     sleep,
@@ -394,7 +395,7 @@ class RunEventStream:
 
 def _check_callbacks(**callbacks: Any) -> None:
     for name, callback in callbacks.items():
-        check_callback(name, callback)
+        check_callback(name, callback, blocking=BLOCKING)
 
 
 class _Silent(Exception):

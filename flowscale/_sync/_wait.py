@@ -20,66 +20,20 @@ from .._errors import (
     ServerError,
 )
 from .._events import RunEvent
-from .._sync_utils import call, check_callback, interrupts, sleep
+from .._sync_utils import call, interrupts, sleep
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import EventsMissed, PollRetry, Update
 from ._ops import Operations
 from ._stream import EventStreamUnavailableError, RunEventStream
 
-__all__ = ["RunWaiter", "check_wait_arguments"]
+__all__ = ["RunWaiter"]
 
 logger = logging.getLogger("flowscale")
 
 # Errors after which following a run is worth trying again rather than giving up.
 TRANSIENT = (APIConnectionError, ServerError, RateLimitError)
 CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or interrupt
-
-# Values no one means in seconds: the vendor's 1.x SDK and the JS SDK take milliseconds.
-SURELY_MS_POLL_INTERVAL = 100.0
-SURELY_MS_TIMEOUT = 100_000.0
-
-
-def check_wait_arguments(
-    poll_interval: Any,
-    timeout: Any,
-    *,
-    on_intermediate_response: Any,
-    on_event: Any,
-    cancel_on_timeout: Any,
-    cancel_on_interrupt: Any,
-) -> tuple[float, float | None]:
-    """Every argument of a wait, checked before any request: (poll interval, timeout)."""
-    interval = _positive_seconds("poll_interval", poll_interval)
-    if interval >= SURELY_MS_POLL_INTERVAL:
-        raise ValueError(
-            f"poll_interval is in seconds, not milliseconds: {interval:g} s between polls is "
-            f"surely meant as {interval / 1000:g} s (the JS and 1.x SDKs take milliseconds)"
-        )
-    limit = None if timeout is None else _positive_seconds("timeout", timeout)
-    if limit is not None and limit >= SURELY_MS_TIMEOUT:
-        raise ValueError(
-            f"timeout is in seconds, not milliseconds: {limit:g} s is surely meant as "
-            f"{limit / 1000:g} s (the JS and 1.x SDKs take milliseconds); None waits "
-            "without a limit"
-        )
-    check_callback("on_intermediate_response", on_intermediate_response)
-    check_callback("on_event", on_event)
-    for name, flag in (
-        ("cancel_on_timeout", cancel_on_timeout),
-        ("cancel_on_interrupt", cancel_on_interrupt),
-    ):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool, not {flag!r}")
-    return interval, limit
-
-
-def _positive_seconds(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise TypeError(f"{name} must be a positive number of seconds, not {value!r}")
-    if value != value or value == float("inf"):
-        raise ValueError(f"{name} must be a finite number of seconds, not {value!r}")
-    return float(value)
 
 
 class RunWaiter:
