@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ._batch import BatchRow, BatchSummary, RowResult, RowStatus, Shard
     from ._events import (
         EndEvent,
+        EventStreamTooLargeError,
         LogEvent,
         OutputEvent,
         ProgressEvent,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
     )
     from ._updates import (
         Completed,
+        EventsMissed,
         OutputStatus,
         PollRetry,
         RunStatusUpdate,
@@ -108,6 +110,7 @@ _LAZY = {
                 "._events",
                 (
                     "EndEvent",
+                    "EventStreamTooLargeError",
                     "LogEvent",
                     "OutputEvent",
                     "ProgressEvent",
@@ -139,6 +142,7 @@ _LAZY = {
                 "._updates",
                 (
                     "Completed",
+                    "EventsMissed",
                     "OutputStatus",
                     "PollRetry",
                     "RunStatusUpdate",
@@ -198,6 +202,8 @@ __all__ = [
     "ContainerQueue",
     "DownloadError",
     "EndEvent",
+    "EventStreamTooLargeError",
+    "EventsMissed",
     "FieldError",
     "File",
     "Flowscale",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +28,33 @@ async def sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+BLOCKING = False
+"""Whether this side of the clients blocks (it cannot await a user's coroutine function)."""
+
+
+def interrupt_reader(response: Any) -> bool:
+    """Whether a reader blocked on `response` elsewhere was woken to release it itself.
+
+    Never here: a task awaiting a read is woken by closing the response from another task.
+    """
+    return False
+
+
+if TYPE_CHECKING:
+    import asyncio
+
+    Background = asyncio.Task[None]
+else:
+    Background = Any
+
+
+def in_background(work: Callable[[], Coroutine[Any, Any, None]]) -> Background:
+    """Run `work` concurrently: an asyncio task (keep a reference until it is done)."""
+    import asyncio
+
+    return asyncio.get_running_loop().create_task(work())
 
 
 async def call(callback: Callable[[T], Any] | None, value: T) -> None:

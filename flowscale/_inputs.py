@@ -15,13 +15,13 @@ import mimetypes
 import os
 import pathlib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import IO, Any, BinaryIO
 
 import attrs
 
-__all__ = ["EncodedInputs", "File", "encode_inputs"]
+__all__ = ["EncodedInputs", "File", "encode_inputs", "numbered_inputs"]
 
 _OCTET = "application/octet-stream"
 
@@ -75,30 +75,80 @@ class File:
     """An explicit file input, for a name or content type of your choosing.
 
     Attributes:
-        content: The bytes, a `pathlib.Path` (streamed from disk, never read whole) or a
+        content: The bytes, a `pathlib.Path` (streamed from disk, never read whole), a
             binary file object (read from its current position; rewound for a retry when it
-            is seekable, and not closed: it stays yours).
+            is seekable, and not closed: it stays yours) or an iterator of bytes. A stream
+            that cannot seek (a pipe, `sys.stdin.buffer`, a socket) and an iterator are sent
+            once, with chunked transfer encoding, as they are read.
         filename: The name the server sees; default: the path's or file object's name, else the
             input's name.
         content_type: The part's type; default: guessed from the filename, then the content.
     """
 
-    content: bytes | pathlib.Path | IO[bytes]
+    content: bytes | pathlib.Path | IO[bytes] | Iterator[bytes]
     filename: str | None = None
     content_type: str | None = None
+
+
+class _OneShot:
+    """A stream of unknown length, read once: what httpx sends with chunked encoding.
+
+    It offers only `read` (no `fileno`, `seek` or `tell`), so httpx cannot take a size from
+    it: a pipe's `fstat` size, or a file object's whole size when its position is not at 0,
+    would declare a Content-Length the body then contradicts (h11's "Too much data for
+    declared Content-Length"). `head` is what was read ahead to guess the content type.
+    """
+
+    __slots__ = ("_chunks", "_head", "_name")
+
+    def __init__(self, name: str, head: bytes, chunks: Iterator[bytes]) -> None:
+        self._name = name
+        self._head = head
+        self._chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        for chunk in self._chunks:
+            if isinstance(chunk, bytearray | memoryview):
+                chunk = bytes(chunk)
+            if not isinstance(chunk, bytes):
+                raise TypeError(
+                    f"input {self._name!r}: the iterator gave {type(chunk).__name__}, not bytes"
+                )
+            if chunk:
+                return chunk
+        return b""
+
+
+def _read_chunks(stream: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
+    while chunk := stream.read(size):
+        yield chunk
+
+
+def numbered_inputs(name: str, values: Iterable[Any]) -> list[tuple[str, Any]]:
+    """Several values of one input as the vendor's SDKs send them: `name_0`, `name_1`, ...
+
+    The one implementation of that convention: `Flowscale` uses it for a list of files,
+    `FlowscaleAPI` (1.x) for any list, as 1.x did.
+    """
+    return [(f"{name}_{index}", value) for index, value in enumerate(values)]
 
 
 @attrs.frozen(slots=True)
 class _FilePart:
     name: str
-    source: bytes | pathlib.Path | IO[bytes]
+    source: bytes | pathlib.Path | IO[bytes] | _OneShot
     filename: str
     content_type: str
     start: int | None  # where a caller's file object was when encoded; None if not seekable
 
     @property
     def replayable(self) -> bool:
-        return isinstance(self.source, bytes | pathlib.Path) or self.start is not None
+        return isinstance(self.source, bytes | pathlib.Path) or (
+            self.start is not None and not isinstance(self.source, _OneShot)
+        )
 
 
 @attrs.frozen(slots=True)
@@ -125,6 +175,8 @@ class EncodedInputs:
                 total += len(part.source)
             elif isinstance(part.source, pathlib.Path):
                 total += part.source.stat().st_size
+            elif isinstance(part.source, _OneShot):
+                return None  # a pipe or an iterator: no length before it is read
             else:
                 try:
                     total += os.fstat(part.source.fileno()).st_size - (part.start or 0)
@@ -153,10 +205,18 @@ class EncodedInputs:
                     # multipart encoder holds two more copies (3x the input at peak).
                     # BytesIO shares the bytes' buffer until written to: no copy here.
                     payload = io.BytesIO(part.source)
+                elif isinstance(part.source, _OneShot):
+                    payload = part.source
                 else:
                     if part.start is not None:
                         part.source.seek(part.start)
-                    payload = part.source
+                    # From the start, httpx's length of a file object is right; from further
+                    # in it would be the whole file's: then it goes chunked.
+                    payload = (
+                        part.source
+                        if part.start == 0
+                        else _OneShot(part.name, b"", _read_chunks(part.source))
+                    )
                 if self.progress is not None:
                     payload = _CountingReader(payload, counter)
                 files.append((part.name, (part.filename, payload, part.content_type)))
@@ -220,6 +280,27 @@ def _file_part(name: str, value: Any) -> _FilePart:
             with path.open("rb") as fh:
                 content_type = _guess(filename, fh.read(SNIFF_BYTES))
         return _FilePart(name, path, filename, content_type, None)
+    if isinstance(value, AsyncIterable) and not callable(getattr(value, "read", None)):
+        raise TypeError(
+            f"input {name!r}: an async iterator cannot be uploaded; pass an iterator of bytes, "
+            "a binary file object or a pathlib.Path"
+        )
+    if isinstance(value, Iterator) and not callable(getattr(value, "read", None)):
+        first = next(value, b"")
+        if isinstance(first, bytearray | memoryview):
+            first = bytes(first)
+        if not isinstance(first, bytes):
+            raise TypeError(
+                f"input {name!r}: an iterator input must give bytes, not {type(first).__name__}"
+            )
+        filename = filename or name
+        return _FilePart(
+            name,
+            _OneShot(name, first, value),
+            filename,
+            content_type or _guess(filename, first[:SNIFF_BYTES]),
+            None,
+        )
     if isinstance(value, io.TextIOBase):
         raise TypeError(f"input {name!r}: file {value!r} is open in text mode; open it with 'rb'")
     if callable(getattr(value, "read", None)):
@@ -236,8 +317,16 @@ def _file_part(name: str, value: Any) -> _FilePart:
                 stream.seek(start)
         except (OSError, ValueError, AttributeError):
             start = None
+        if start is None:
+            # Cannot seek (a pipe, stdin, a socket): read ahead for the type, send it once.
+            head = stream.read(SNIFF_BYTES)
+            if isinstance(head, bytearray | memoryview):
+                head = bytes(head)
         if not isinstance(head, bytes):
             raise TypeError(f"input {name!r}: file object must return bytes; open it with 'rb'")
+        if start is None:
+            source: IO[bytes] | _OneShot = _OneShot(name, head, _read_chunks(stream))
+            return _FilePart(name, source, filename, content_type or _guess(filename, head), None)
         return _FilePart(name, stream, filename, content_type or _guess(filename, head), start)
     raise TypeError(
         f"input {name!r}: File content must be bytes, a pathlib.Path or a binary file object, "
@@ -269,7 +358,7 @@ def _text(name: str, value: Any) -> str | None:
 
 def _is_file(value: Any) -> bool:
     return isinstance(
-        value, File | bytes | bytearray | memoryview | pathlib.PurePath | io.IOBase
+        value, File | bytes | bytearray | memoryview | pathlib.PurePath | io.IOBase | Iterator
     ) or callable(getattr(value, "read", None))
 
 
@@ -288,6 +377,21 @@ def encode_inputs(inputs: Mapping[str, Any]) -> EncodedInputs:
             raise TypeError(f"input {name!r} is None: leave it out instead")
         if _is_file(value):
             files.append(_file_part(name, value))
+            continue
+        if isinstance(value, list | tuple) and value and any(_is_file(v) for v in value):
+            if not all(_is_file(v) for v in value):
+                kinds = sorted({"file" if _is_file(v) else type(v).__name__ for v in value})
+                raise TypeError(
+                    f"input {name!r}: a list mixes files with other values ({', '.join(kinds)});"
+                    f" a list of files is sent as {name}_0, {name}_1, ..., a list of other "
+                    "values as JSON: pass one kind"
+                )
+            for numbered, item in numbered_inputs(name, value):
+                if numbered in inputs:
+                    raise TypeError(
+                        f"input {numbered!r} is given twice: by name and as item of {name!r}"
+                    )
+                files.append(_file_part(numbered, item))
             continue
         text = _text(name, value)
         if text is None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Literal, TypedDict
 
+from ._inputs import numbered_inputs
 from ._sync._client import Flowscale
 from ._types import Output, Run
 
@@ -154,8 +155,8 @@ def _legacy_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
 
     for name, value in data.items():
         if isinstance(value, list | tuple):
-            for index, item in enumerate(value):
-                add(f"{name}_{index}", item)
+            for numbered, item in numbered_inputs(name, value):
+                add(numbered, item)
         else:
             add(name, value)
     return inputs

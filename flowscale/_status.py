@@ -37,6 +37,12 @@ _HINTS: Mapping[int, str] = {
     401: " (send the API key: api_key=... or FLOWSCALE_API_KEY)",
     403: " (check the API key for this base URL)",
 }
+# In proxy mode the SDK sends no key: your backend adds it, and checks your own credentials.
+_PROXY_HINTS: Mapping[int, str] = {
+    401: " (proxy mode: the proxy refused this client's credentials; check the cookie, token "
+    "or headers your proxy expects, and that the proxy has FLOWSCALE_API_KEY)",
+    403: " (proxy mode: the proxy does not allow this request for these credentials)",
+}
 
 
 def safe_url(url: httpx.URL) -> str:
@@ -95,10 +101,14 @@ def _body(response: httpx.Response) -> object:
 
 
 def status_error(
-    response: httpx.Response, overrides: Mapping[int, type[APIStatusError]] | None = None
+    response: httpx.Response,
+    overrides: Mapping[int, type[APIStatusError]] | None = None,
+    *,
+    proxy_mode: bool = False,
 ) -> APIStatusError:
     """The exception for an error reply (its body must have been read). `overrides` are the
-    operation's own meanings of some statuses."""
+    operation's own meanings of some statuses; `proxy_mode` words the credential hints for
+    a client that sends no API key."""
     request = response.request
     body: Any = _body(response)
     try:
@@ -108,7 +118,9 @@ def status_error(
     status = response.status_code
     text = _error_text(body)
     message = f"{request.method} {safe_url(request.url)} returned {status} {reason}".rstrip()
-    message += (f": {text}" if text else "") + _HINTS.get(status, "")
+    message += (f": {text}" if text else "") + (_PROXY_HINTS if proxy_mode else _HINTS).get(
+        status, ""
+    )
     common: dict[str, Any] = {
         "method": request.method,
         "url": safe_url(request.url),

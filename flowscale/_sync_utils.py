@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import inspect
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, TypeVar
@@ -17,6 +21,45 @@ def interrupts() -> tuple[type[BaseException], ...]:
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+BLOCKING = True
+"""Whether this side of the clients blocks (it cannot await a user's coroutine function)."""
+
+
+def interrupt_reader(response: Any) -> bool:
+    """Wake a thread blocked reading `response` by shutting its socket down (closing a socket
+    another thread is blocked on does not wake it); that thread then releases the response.
+    False when there is no socket to shut (no response, or a transport without one)."""
+    stream = getattr(response, "extensions", {}).get("network_stream")
+    get_extra_info = getattr(stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if get_extra_info is not None else None
+    if sock is None:
+        return False
+    with contextlib.suppress(OSError):  # already closed: the reader is woken all the same
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+Background = concurrent.futures.Future[None]
+
+
+def in_background(work: Callable[[], None]) -> Background:
+    """Run `work` in a new daemon thread; the future is done when it returns or raises."""
+    future: Background = concurrent.futures.Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            work()
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+
+    threading.Thread(target=run, name="flowscale-dispatch", daemon=True).start()
+    return future
 
 
 def call(callback: Callable[[T], Any] | None, value: T) -> None:

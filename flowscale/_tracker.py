@@ -31,6 +31,7 @@ class RunTracker:
         self.failure: RunFailure | None = None
         self.run: Run | None = None
         self.last_seq = 0
+        self.events_complete = False  # the stream's final event was seen: no event is left
         self._outputs: dict[str, Output | None] = {}  # name -> None while not ready
         self._ended = False
 
@@ -47,6 +48,7 @@ class RunTracker:
         if isinstance(event, EndEvent):
             updates = self._status(event.status, None)
             self._ended = True
+            self.events_complete = True
             return updates
         return []
 
@@ -133,14 +135,29 @@ class RunTracker:
     def _status(self, status: str, queue_position: int | None) -> list[Update]:
         if status == self.status and queue_position == self.queue_position:
             return []
+        if _stage(status) < _stage(self.status):
+            # An event replayed after polling got ahead (the stream resumed late): its status
+            # is history, not news.
+            return []
         self.status = status
         self.queue_position = queue_position
         return [RunStatusUpdate(self.run_id, status, queue_position)]
 
     def _ready(self, output: Output) -> list[Update]:
+        if self._outputs.get(output.filename) is not None:
+            return []  # already reported (by a poll, or by the stream before a resume)
         self._outputs[output.filename] = output
         return [OutputStatus(self.run_id, output.filename, ready=True, output=output)]
 
     def _known_as_file(self, name: str) -> bool:
         # Output events name the file with its extension; run details may list it without.
         return any(known.rsplit(".", 1)[0] == name for known, out in self._outputs.items() if out)
+
+
+def _stage(status: str | None) -> int:
+    """How far along a status is: unknown or queued, running, finished."""
+    if status is None:
+        return -1
+    if status in SUCCESS_STATUSES or status in FAILURE_STATUSES or status in CANCELLED_STATUSES:
+        return 2
+    return 1 if status == "running" else 0

@@ -10,6 +10,7 @@ from ._types import Output, Run, RunResult
 
 __all__ = [
     "Completed",
+    "EventsMissed",
     "OutputStatus",
     "PollRetry",
     "RunStatusUpdate",
@@ -94,6 +95,32 @@ class PollRetry:
 
 
 @attrs.frozen(slots=True)
+class EventsMissed:
+    """`on_event` will not get the run's events after `after_seq`: they could not be had.
+
+    While a wait follows the run by polling it keeps reopening the event stream from the
+    last event delivered, so a stream that fails for a while costs no event. This update
+    says that it did cost some: the server has no event stream (`reason="unavailable"`),
+    or the run ended and the stream still could not be reopened to replay what was missed
+    (`reason="failed"`). It is sent at most once per wait, and only to a wait given an
+    `on_event` callback; the wait itself goes on and returns the run's result.
+
+    Attributes:
+        type: `"events_missed"`.
+        run_id: The run.
+        after_seq: Sequence number of the last event `on_event` received (0: none).
+        reason: `"unavailable"` or `"failed"`.
+        error: The last error of the event stream.
+    """
+
+    type: ClassVar[Literal["events_missed"]] = "events_missed"
+    run_id: str
+    after_seq: int
+    reason: Literal["unavailable", "failed"]
+    error: Exception | None = None
+
+
+@attrs.frozen(slots=True)
 class Completed:
     """The run completed: the last update.
 
@@ -108,5 +135,5 @@ class Completed:
     result: RunResult
 
 
-Update = WorkflowSubmitted | RunStatusUpdate | OutputStatus | PollRetry | Completed
+Update = WorkflowSubmitted | RunStatusUpdate | OutputStatus | PollRetry | EventsMissed | Completed
 """Any update `on_intermediate_response` receives; tell them apart by class or by `type`."""

@@ -174,7 +174,7 @@ class AsyncAPI:
                     attempt, response.status_code, response.headers, idempotent=idempotent
                 )
             if delay is None or not _fits(deadline, delay):
-                raise status_error(response, op.status_errors)
+                raise status_error(response, op.status_errors, proxy_mode=self.config.proxy_mode)
             _log_retry(method, url, attempt, delay, str(response.status_code))
             await sleep(delay)
 

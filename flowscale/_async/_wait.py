@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from .._async_utils import call, interrupts, sleep
 from .._deadline import Deadline
@@ -21,7 +22,7 @@ from .._errors import (
 from .._events import RunEvent
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
-from .._updates import PollRetry, Update
+from .._updates import EventsMissed, PollRetry, Update
 from ._ops import AsyncOperations
 from ._stream import AsyncRunEventStream, EventStreamUnavailableError
 
@@ -36,7 +37,9 @@ CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or 
 
 class AsyncRunWaiter:
     """One wait for one run. Events first; polling when the server has no stream or the stream
-    keeps failing. Every request is bounded by `deadline`."""
+    keeps failing. While polling, the stream is retried from the last event delivered (with
+    the client's backoff), so `on_event` misses nothing unless the events cannot be had at
+    all, which an `EventsMissed` update says. Every request is bounded by `deadline`."""
 
     def __init__(
         self,
@@ -62,16 +65,22 @@ class AsyncRunWaiter:
         self._use_events = use_events
         self._cancel_on_timeout = cancel_on_timeout
         self._cancel_on_interrupt = cancel_on_interrupt
+        # The event stream while polling: when to try it again, after how many failures.
+        self._resume_at: float | None = None
+        self._stream_failures = 0
+        self._stream_error: FlowscaleError | None = None
+        self._told_missed = False
 
     async def wait(self) -> RunResult:
         tracker = self._tracker
         try:
-            if self._use_events and not self._ops.events_unavailable:
-                await self._follow_events()
+            if self._events_wanted:
+                await self._follow_events(resuming=False)
                 if tracker.done and tracker.status in SUCCESS_STATUSES:
                     await self._confirm_outputs()
             if not tracker.done:
                 await self._poll()
+                await self._catch_up_events()
         except interrupts():  # evaluated only when something is raised
             if self._cancel_on_interrupt:
                 await self._cancel_quietly()
@@ -88,42 +97,109 @@ class AsyncRunWaiter:
         await self._emit([tracker.completed(result)])
         return result
 
+    @property
+    def _events_wanted(self) -> bool:
+        return self._use_events and not self._ops.events_unavailable
+
     async def _emit(self, updates: list[Update]) -> None:
         for update in updates:
             await call(self._on_update, update)
 
-    async def _follow_events(self) -> None:
+    async def _follow_events(self, *, resuming: bool) -> None:
+        """Follow the run's events until it is done or the stream fails.
+
+        The first time, the stream reconnects by itself (the client's `max_retries`); when
+        resuming from the poll loop, one connection per try: the poll loop paces the tries.
+        """
         tracker = self._tracker
-        # After the client's max_retries failed reconnects: polling, which keeps working.
         stream = AsyncRunEventStream(
             self._ops,
             tracker.run_id,
             from_seq=tracker.last_seq + 1,
             read_timeout=self._ops.stream_read_timeout,
+            max_reconnects=0 if resuming else None,
             deadline=self._deadline,
         )
+        # Once polling has begun, a caller without `on_event` only gains speed from the
+        # stream; a caller with one needs every event, the replay included.
+        every_event = self._on_event is not None
         try:
             async with stream:
                 async for event in stream:
                     await call(self._on_event, event)
                     await self._emit(tracker.on_event(event))
-                    if tracker.done:
+                    self._stream_failures = 0
+                    if tracker.done and not (every_event and not tracker.events_complete):
                         return
                     if self._deadline.expired():
                         raise _DeadlinePassed
+            self._stream_failures = 0
         except AuthenticationError:
             raise
         except FlowscaleError as exc:
             if self._deadline.expired():
                 raise
+            self._stream_error = exc
             if _no_stream_here(exc):
                 # This server has no event stream: poll, now and in later waits.
                 self._ops.events_unavailable = True
                 logger.info("no event stream at %s: polling", self._ops.api.config.base_url)
+                await self._events_missed("unavailable")
                 return
-            # The stream keeps failing: polling still works.
-            logger.info("following run %s by polling: %s", tracker.run_id, exc)
-            await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+            self._stream_failures += 1
+            delay = self._ops.api.config.retry.backoff(self._stream_failures)
+            self._resume_at = time.monotonic() + delay
+            if not resuming:
+                # The stream keeps failing: polling still works, and the stream is retried.
+                logger.info("following run %s by polling: %s", tracker.run_id, exc)
+                await self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+            else:
+                logger.info(
+                    "event stream of run %s still failing (%s); next try in %.2f s",
+                    tracker.run_id,
+                    type(exc).__name__,
+                    delay,
+                )
+
+    async def _events_missed(self, reason: Literal["unavailable", "failed"]) -> None:
+        if self._on_event is None or self._told_missed or self._tracker.events_complete:
+            return
+        self._told_missed = True
+        logger.warning(
+            "run %s: events after seq %d could not be had (%s)",
+            self._tracker.run_id,
+            self._tracker.last_seq,
+            reason,
+        )
+        await self._emit(
+            [EventsMissed(self._tracker.run_id, self._tracker.last_seq, reason, self._stream_error)]
+        )
+
+    async def _catch_up_events(self) -> None:
+        """After polling saw the run end: replay the events `on_event` has not had yet."""
+        tracker = self._tracker
+        if self._on_event is None or tracker.events_complete or not self._use_events:
+            return
+        if self._ops.events_unavailable:
+            await self._events_missed("unavailable")
+            return
+        # The run is over, so the replay is finite; it gets the stream's own reconnects but
+        # no time past the wait's deadline, and its failure costs only the missing events.
+        policy = self._ops.api.config.retry
+        for attempt in range(policy.max_retries + 1):
+            if self._deadline.expired():
+                break
+            if attempt:
+                await sleep(self._deadline.cap(policy.backoff(attempt)))
+            try:
+                await self._follow_events(resuming=True)
+            except (FlowscaleError, _DeadlinePassed) as exc:
+                if isinstance(exc, FlowscaleError):
+                    self._stream_error = exc
+                break
+            if tracker.events_complete or self._ops.events_unavailable:
+                break
+        await self._events_missed("failed")
 
     async def _confirm_outputs(self) -> None:
         # The run said it is complete: check its output list against the output events, so a
@@ -143,6 +219,12 @@ class AsyncRunWaiter:
         while True:
             if self._deadline.expired():
                 raise _DeadlinePassed
+            resume_at = self._resume_at
+            if resume_at is not None and self._events_wanted and time.monotonic() >= resume_at:
+                self._resume_at = None
+                await self._follow_events(resuming=True)
+                if tracker.done:
+                    return
             try:
                 run = await self._ops.get_run(tracker.run_id, self._deadline)
                 await self._emit(tracker.on_run(run))
@@ -166,7 +248,10 @@ class AsyncRunWaiter:
             failures = 0
             if tracker.done:
                 return
-            await sleep(self._deadline.cap(self._poll_interval * (0.9 + 0.2 * random.random())))
+            delay = self._poll_interval * (0.9 + 0.2 * random.random())
+            if self._resume_at is not None and self._events_wanted:
+                delay = min(delay, max(0.0, self._resume_at - time.monotonic()))
+            await sleep(self._deadline.cap(delay))
 
     async def _timed_out(self) -> RunTimeoutError:
         cancelled = False
@@ -174,7 +259,8 @@ class AsyncRunWaiter:
             cancelled = await self._cancel_quietly()
         tracker = self._tracker
         return RunTimeoutError(
-            f"run {tracker.run_id} did not finish within {self._timeout} s "
+            f"waiting for run {tracker.run_id} timed out: it did not finish within "
+            f"{self._timeout} s "
             f"(last status: {tracker.status or 'unknown'})"
             + ("; it was cancelled" if cancelled else "; it may still be running"),
             run_id=tracker.run_id,

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 import attrs
 import httpx
 
+from .._arguments import check_timeout, check_wait_arguments
 from .._config import DEFAULT_MAX_READ, ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
-from .._sync_utils import call, map_bounded
+from .._sync_utils import BLOCKING, call, map_bounded
 from ._http import SyncAPI
 from ._ops import Operations
 
@@ -70,20 +71,6 @@ def _seconds(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise TypeError(f"{name} must be a positive number of seconds, not {value!r}")
     return float(value)
-
-
-def _limit(value: Any) -> float | None:
-    return None if value is None else _seconds("timeout", value)
-
-
-def _wait_args(poll_interval: Any, timeout: Any) -> tuple[float, float | None]:
-    interval = _seconds("poll_interval", poll_interval)
-    if interval > 3600:
-        # The vendor's Python SDK takes milliseconds (timeout_ms, poll_interval_ms).
-        raise ValueError(
-            f"poll_interval is in seconds: {interval:g} s between polls is surely milliseconds"
-        )
-    return interval, _limit(timeout)
 
 
 class Flowscale:
@@ -538,7 +525,17 @@ class Flowscale:
         from .._tracker import RunTracker
 
         _check_id("run_id", run_id)
-        interval, limit = _wait_args(poll_interval, timeout)
+        if workflow_id is not None:
+            _check_id("workflow_id", workflow_id)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
+        )
         return self._wait(
             RunTracker(run_id, workflow_id),
             Deadline.after(limit),
@@ -588,7 +585,15 @@ class Flowscale:
             FlowscaleError: The errors of `execute_workflow` and `wait_for_run`.
             RunTimeoutError: Also when the start request gets no answer within `timeout`.
         """
-        interval, limit = _wait_args(poll_interval, timeout)
+        interval, limit = check_wait_arguments(
+            poll_interval,
+            timeout,
+            on_intermediate_response=on_intermediate_response,
+            on_event=on_event,
+            cancel_on_timeout=cancel_on_timeout,
+            cancel_on_interrupt=cancel_on_interrupt,
+            blocking=BLOCKING,
+        )
         deadline = Deadline.after(limit)
         try:
             submitted = self._execute(workflow_id, inputs, group_id, deadline, upload_progress)
@@ -596,8 +601,8 @@ class Flowscale:
             if not deadline.expired():
                 raise
             raise RunTimeoutError(
-                f"no answer to starting workflow {workflow_id} within {limit} s; the run may "
-                "exist: look for it with get_runs()",
+                f"starting workflow {workflow_id} timed out: no answer within {limit} s; the "
+                "run may exist: look for it with get_runs()",
                 run_id=None,
             ) from exc
         from .._tracker import RunTracker
@@ -699,7 +704,7 @@ class Flowscale:
 
         _check_output(output)
         check_progress(progress)
-        deadline = Deadline.after(_limit(timeout))
+        deadline = Deadline.after(check_timeout(timeout))
         return download_to(
             self._api,
             output,
@@ -749,7 +754,7 @@ class Flowscale:
             self._api,
             output,
             file,
-            deadline=Deadline.after(_limit(timeout)),
+            deadline=Deadline.after(check_timeout(timeout)),
             progress=progress,
             refresh=self._ops,
         )
@@ -797,7 +802,7 @@ class Flowscale:
             max_size=max_size,
             offset=offset,
             length=length,
-            deadline=Deadline.after(_limit(timeout)),
+            deadline=Deadline.after(check_timeout(timeout)),
             progress=progress,
             refresh=self._ops,
         )
@@ -849,7 +854,7 @@ class Flowscale:
             output,
             offset=offset,
             length=length,
-            deadline=Deadline.after(_limit(timeout)),
+            deadline=Deadline.after(check_timeout(timeout)),
             progress=progress,
             refresh=self._ops,
         )

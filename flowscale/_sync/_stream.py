@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import httpx
 
+from .._arguments import check_callback
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import (
     APIConnectionError,
@@ -21,9 +22,23 @@ from .._errors import (
     RateLimitError,
     ServerError,
 )
-from .._events import KEEPALIVE, RunEvent, SSEDecoder, StreamCursor
+from .._events import (
+    KEEPALIVE,
+    EventStreamTooLargeError,
+    RunEvent,
+    SSEDecoder,
+    SSELimitError,
+    StreamCursor,
+)
 from .._status import safe_url
-from .._sync_utils import call, sleep
+from .._sync_utils import (
+    BLOCKING,
+    Background,
+    call,
+    in_background,
+    interrupt_reader,
+    sleep,
+)
 from ._ops import Operations
 
 __all__ = ["RunEventStream", "EventStreamUnavailableError"]
@@ -75,6 +90,7 @@ class RunEventStream:
         ):
             raise TypeError(f"max_reconnects must be an int >= 0, not {max_reconnects!r}")
         self.cursor: StreamCursor = StreamCursor(run_id, from_seq)
+        self._passed_on = self.cursor.last_seq  # the cursor runs ahead by one chunk's events
         self._policy = ops.api.config.retry
         # Each (re)connect is one request: the reconnect loop below is the retry loop.
         self._connect_retry = attrs.evolve(self._policy, max_retries=0)
@@ -89,11 +105,14 @@ class RunEventStream:
         self._url = f"the event stream of run {run_id}"
         self._events: Iterator[RunEvent] | None = None
         self._closed = False
+        self._reading = False  # inside a read of `_response` (maybe in another thread)
+        self._on_open: Callable[[RunEventStream], Any] | None = None
+        self._opened = False
 
     @property
     def last_seq(self) -> int:
         """Sequence number of the last event passed on (0 before the first)."""
-        return self.cursor.last_seq
+        return self._passed_on
 
     def __iter__(self) -> Iterator[RunEvent]:
         # The generator itself: `for` then resumes one frame per event, not two.
@@ -116,8 +135,14 @@ class RunEventStream:
         self.close()
 
     def close(self) -> None:
-        """Stop following: closes the connection. Idempotent."""
+        """Stop following: closes the connection. Idempotent.
+
+        Safe from any thread with the blocking client: a `dispatch()` or iteration blocked
+        reading in another thread is woken at once (its socket is shut down) and ends.
+        """
         self._closed = True
+        if self._reading and interrupt_reader(self._response):
+            return  # the reader wakes up, sees `_closed` and releases the response itself
         self._release()
 
     def _release(self) -> None:
@@ -155,10 +180,26 @@ class RunEventStream:
         on_close: Callable[[RunEventStream], Any] | None = None,
     ) -> None:
         """Callback style, as the JS SDK's `subscribeRunEvents`: call `on_event` for each
-        event until the stream ends. A stream error goes to `on_error` (raised if there is
-        none); `on_close` is called last in every case."""
+        event until the stream ends.
+
+        `on_open` is called once, when the first connection answered as an event stream
+        (never for a stream refused from the start); a stream error goes to `on_error`
+        (raised if there is none); `on_close` is called last in every case. `close()` (from
+        any thread, with the blocking client) ends it early.
+
+        Args:
+            on_event: Called with each `RunEvent`, in order.
+            on_open: Called with the stream once its response is open and valid.
+            on_error: Called with the `FlowscaleError` that ended the stream.
+            on_close: Called with the stream when it is over, however it ended.
+
+        Raises:
+            FlowscaleError: What ended the stream, when there is no `on_error`.
+            TypeError: A callback that is not callable (before any request).
+        """
+        _check_callbacks(on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close)
+        self._on_open = on_open
         try:
-            call(on_open, self)
             for event in self:
                 call(on_event, event)
         except FlowscaleError as exc:
@@ -168,6 +209,40 @@ class RunEventStream:
         finally:
             self.close()
             call(on_close, self)
+
+    def dispatch_in_background(
+        self,
+        *,
+        on_event: Callable[[RunEvent], Any] | None = None,
+        on_open: Callable[[RunEventStream], Any] | None = None,
+        on_error: Callable[[FlowscaleError], Any] | None = None,
+        on_close: Callable[[RunEventStream], Any] | None = None,
+    ) -> Background:
+        """`dispatch` running concurrently, with a handle that is done when the stream is.
+
+        The blocking client runs it in a daemon thread and returns a
+        `concurrent.futures.Future` (`.result()` waits, and raises what `dispatch` would);
+        the asyncio client returns an `asyncio.Task` (it; keep a reference). Call
+        `close()` to end it early: the handle is then done within moments.
+
+        Args:
+            on_event: As for `dispatch`.
+            on_open: As for `dispatch`.
+            on_error: As for `dispatch`.
+            on_close: As for `dispatch`.
+
+        Returns:
+            The handle: a `concurrent.futures.Future` (blocking client) or `asyncio.Task`.
+
+        Raises:
+            TypeError: A callback that is not callable (at once, before any request).
+        """
+        _check_callbacks(on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close)
+        return in_background(
+            lambda: self.dispatch(
+                on_event=on_event, on_open=on_open, on_error=on_error, on_close=on_close
+            )
+        )
 
     def _connect(self) -> httpx.Response:
         timeout = httpx.Timeout(self._ops.api.config.timeout.connect, read=self._read_timeout)
@@ -211,33 +286,49 @@ class RunEventStream:
         run = self._ops.get_run(self.run_id, self._deadline)
         return run.is_finished
 
-    def _read(self, response: httpx.Response) -> Iterator[RunEvent]:
-        """The new events of one connection. Raises `_Silent` when only keep-alives came for
-        longer than the read timeout, `APITimeoutError` once the deadline passes."""
+    def _read(self, response: httpx.Response) -> Iterator[list[RunEvent]]:
+        """The new events of one connection, a list per chunk read (one generator step per
+        chunk rather than per event: the hot path). Raises `_Silent` when only keep-alives
+        came for longer than the read timeout, `APITimeoutError` once the deadline passes."""
         decoder = SSEDecoder()
-        accept = self.cursor.accept_frame
+        accept = self.cursor.accept
         last_news = time.monotonic()
         self._url = safe_url(response.request.url)
         self._chunks = chunks = response.iter_bytes()
+        # `_reading` marks the time blocked on the socket, when `close` from another thread
+        # must wake this one rather than close the response under it.
+        self._reading = True
         for chunk in chunks:
+            self._reading = False
+            if self._closed:
+                return
             if self._deadline.expired():
                 raise APITimeoutError(
                     f"the wait for run {self.run_id} reached its deadline",
                     method="GET",
                     url=safe_url(response.request.url),
                 )
-            news = False
-            for item in decoder.feed(chunk):
-                if item is KEEPALIVE:
-                    continue
-                event = accept(item)  # type: ignore[arg-type]
-                if event is not None:
-                    news = True
-                    yield event
-            if news:
+            try:
+                items = decoder.feed(chunk)
+            except SSELimitError as exc:
+                raise EventStreamTooLargeError(
+                    f"GET {self._url}: {exc}; stopped reading",
+                    url=self._url,
+                    status_code=response.status_code,
+                    limit=exc.limit,
+                ) from None
+            events = []
+            for item in items:
+                if item is not KEEPALIVE:
+                    event = accept(*item)  # type: ignore[misc]
+                    if event is not None:
+                        events.append(event)
+            if events:
                 last_news = time.monotonic()
+                yield events
             elif time.monotonic() - last_news > self._read_timeout:
                 raise _Silent(f"no event for {self._read_timeout} s, only keep-alives")
+            self._reading = True
 
     def _follow(self) -> Iterator[RunEvent]:
         failures = 0
@@ -246,10 +337,19 @@ class RunEventStream:
             error: Exception | None = None
             try:
                 self._response = self._connect()
-                for event in self._read(self._response):
+                if self._closed:  # closed from another thread while connecting
+                    return
+                if not self._opened:
+                    self._opened = True
+                    call(self._on_open, self)
+                for events in self._read(self._response):
                     got_event = True
                     failures = 0
-                    yield event
+                    for event in events:
+                        self._passed_on = event.seq
+                        yield event
+                        if self._closed:
+                            return
                     if self.cursor.ended:
                         return
             except APITimeoutError:
@@ -261,6 +361,7 @@ class RunEventStream:
             except RateLimitError as exc:
                 error = exc
             finally:
+                self._reading = False
                 self._release()
             if self._closed:
                 return
@@ -290,6 +391,11 @@ class RunEventStream:
                 delay,
             )
             sleep(self._deadline.cap(delay))
+
+
+def _check_callbacks(**callbacks: Any) -> None:
+    for name, callback in callbacks.items():
+        check_callback(name, callback, blocking=BLOCKING)
 
 
 class _Silent(Exception):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from .._deadline import Deadline
 from .._errors import (
@@ -22,7 +23,7 @@ from .._events import RunEvent
 from .._sync_utils import call, interrupts, sleep
 from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
-from .._updates import PollRetry, Update
+from .._updates import EventsMissed, PollRetry, Update
 from ._ops import Operations
 from ._stream import EventStreamUnavailableError, RunEventStream
 
@@ -37,7 +38,9 @@ CANCEL_BUDGET = 5.0  # seconds a best-effort cancel may take after a timeout or 
 
 class RunWaiter:
     """One wait for one run. Events first; polling when the server has no stream or the stream
-    keeps failing. Every request is bounded by `deadline`."""
+    keeps failing. While polling, the stream is retried from the last event delivered (with
+    the client's backoff), so `on_event` misses nothing unless the events cannot be had at
+    all, which an `EventsMissed` update says. Every request is bounded by `deadline`."""
 
     def __init__(
         self,
@@ -63,16 +66,22 @@ class RunWaiter:
         self._use_events = use_events
         self._cancel_on_timeout = cancel_on_timeout
         self._cancel_on_interrupt = cancel_on_interrupt
+        # The event stream while polling: when to try it again, after how many failures.
+        self._resume_at: float | None = None
+        self._stream_failures = 0
+        self._stream_error: FlowscaleError | None = None
+        self._told_missed = False
 
     def wait(self) -> RunResult:
         tracker = self._tracker
         try:
-            if self._use_events and not self._ops.events_unavailable:
-                self._follow_events()
+            if self._events_wanted:
+                self._follow_events(resuming=False)
                 if tracker.done and tracker.status in SUCCESS_STATUSES:
                     self._confirm_outputs()
             if not tracker.done:
                 self._poll()
+                self._catch_up_events()
         except interrupts():  # evaluated only when something is raised
             if self._cancel_on_interrupt:
                 self._cancel_quietly()
@@ -89,42 +98,109 @@ class RunWaiter:
         self._emit([tracker.completed(result)])
         return result
 
+    @property
+    def _events_wanted(self) -> bool:
+        return self._use_events and not self._ops.events_unavailable
+
     def _emit(self, updates: list[Update]) -> None:
         for update in updates:
             call(self._on_update, update)
 
-    def _follow_events(self) -> None:
+    def _follow_events(self, *, resuming: bool) -> None:
+        """Follow the run's events until it is done or the stream fails.
+
+        The first time, the stream reconnects by itself (the client's `max_retries`); when
+        resuming from the poll loop, one connection per try: the poll loop paces the tries.
+        """
         tracker = self._tracker
-        # After the client's max_retries failed reconnects: polling, which keeps working.
         stream = RunEventStream(
             self._ops,
             tracker.run_id,
             from_seq=tracker.last_seq + 1,
             read_timeout=self._ops.stream_read_timeout,
+            max_reconnects=0 if resuming else None,
             deadline=self._deadline,
         )
+        # Once polling has begun, a caller without `on_event` only gains speed from the
+        # stream; a caller with one needs every event, the replay included.
+        every_event = self._on_event is not None
         try:
             with stream:
                 for event in stream:
                     call(self._on_event, event)
                     self._emit(tracker.on_event(event))
-                    if tracker.done:
+                    self._stream_failures = 0
+                    if tracker.done and not (every_event and not tracker.events_complete):
                         return
                     if self._deadline.expired():
                         raise _DeadlinePassed
+            self._stream_failures = 0
         except AuthenticationError:
             raise
         except FlowscaleError as exc:
             if self._deadline.expired():
                 raise
+            self._stream_error = exc
             if _no_stream_here(exc):
                 # This server has no event stream: poll, now and in later waits.
                 self._ops.events_unavailable = True
                 logger.info("no event stream at %s: polling", self._ops.api.config.base_url)
+                self._events_missed("unavailable")
                 return
-            # The stream keeps failing: polling still works.
-            logger.info("following run %s by polling: %s", tracker.run_id, exc)
-            self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+            self._stream_failures += 1
+            delay = self._ops.api.config.retry.backoff(self._stream_failures)
+            self._resume_at = time.monotonic() + delay
+            if not resuming:
+                # The stream keeps failing: polling still works, and the stream is retried.
+                logger.info("following run %s by polling: %s", tracker.run_id, exc)
+                self._emit([PollRetry(tracker.run_id, 1, 0.0, exc)])
+            else:
+                logger.info(
+                    "event stream of run %s still failing (%s); next try in %.2f s",
+                    tracker.run_id,
+                    type(exc).__name__,
+                    delay,
+                )
+
+    def _events_missed(self, reason: Literal["unavailable", "failed"]) -> None:
+        if self._on_event is None or self._told_missed or self._tracker.events_complete:
+            return
+        self._told_missed = True
+        logger.warning(
+            "run %s: events after seq %d could not be had (%s)",
+            self._tracker.run_id,
+            self._tracker.last_seq,
+            reason,
+        )
+        self._emit(
+            [EventsMissed(self._tracker.run_id, self._tracker.last_seq, reason, self._stream_error)]
+        )
+
+    def _catch_up_events(self) -> None:
+        """After polling saw the run end: replay the events `on_event` has not had yet."""
+        tracker = self._tracker
+        if self._on_event is None or tracker.events_complete or not self._use_events:
+            return
+        if self._ops.events_unavailable:
+            self._events_missed("unavailable")
+            return
+        # The run is over, so the replay is finite; it gets the stream's own reconnects but
+        # no time past the wait's deadline, and its failure costs only the missing events.
+        policy = self._ops.api.config.retry
+        for attempt in range(policy.max_retries + 1):
+            if self._deadline.expired():
+                break
+            if attempt:
+                sleep(self._deadline.cap(policy.backoff(attempt)))
+            try:
+                self._follow_events(resuming=True)
+            except (FlowscaleError, _DeadlinePassed) as exc:
+                if isinstance(exc, FlowscaleError):
+                    self._stream_error = exc
+                break
+            if tracker.events_complete or self._ops.events_unavailable:
+                break
+        self._events_missed("failed")
 
     def _confirm_outputs(self) -> None:
         # The run said it is complete: check its output list against the output events, so a
@@ -144,6 +220,12 @@ class RunWaiter:
         while True:
             if self._deadline.expired():
                 raise _DeadlinePassed
+            resume_at = self._resume_at
+            if resume_at is not None and self._events_wanted and time.monotonic() >= resume_at:
+                self._resume_at = None
+                self._follow_events(resuming=True)
+                if tracker.done:
+                    return
             try:
                 run = self._ops.get_run(tracker.run_id, self._deadline)
                 self._emit(tracker.on_run(run))
@@ -167,7 +249,10 @@ class RunWaiter:
             failures = 0
             if tracker.done:
                 return
-            sleep(self._deadline.cap(self._poll_interval * (0.9 + 0.2 * random.random())))
+            delay = self._poll_interval * (0.9 + 0.2 * random.random())
+            if self._resume_at is not None and self._events_wanted:
+                delay = min(delay, max(0.0, self._resume_at - time.monotonic()))
+            sleep(self._deadline.cap(delay))
 
     def _timed_out(self) -> RunTimeoutError:
         cancelled = False
@@ -175,7 +260,8 @@ class RunWaiter:
             cancelled = self._cancel_quietly()
         tracker = self._tracker
         return RunTimeoutError(
-            f"run {tracker.run_id} did not finish within {self._timeout} s "
+            f"waiting for run {tracker.run_id} timed out: it did not finish within "
+            f"{self._timeout} s "
             f"(last status: {tracker.status or 'unknown'})"
             + ("; it was cancelled" if cancelled else "; it may still be running"),
             run_id=tracker.run_id,
