@@ -17,6 +17,7 @@ import httpx
 
 from .._async_utils import call, map_bounded
 from .._batch import BatchRow, Shard
+from .._bounds import DEFAULT_MAX_RESPONSE_BYTES
 from .._config import ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
@@ -88,7 +89,8 @@ class AsyncFlowscale:
         api_key: The deployment's API key; defaults to `FLOWSCALE_API_KEY`.
         base_url: The deployment's URL; defaults to `FLOWSCALE_API_URL`.
         timeout: Seconds, or an `httpx.Timeout`, bounding each request (default 60 s,
-            10 s to connect).
+            10 s to connect): each read, and each attempt's whole response (its read
+            timeout, however the server trickles it).
         max_retries: Retries of each request after a transient failure (default 2): every
             request makes at most `max_retries + 1` attempts.
         proxy_mode: Send no API key, for a backend of yours that adds it.
@@ -98,6 +100,8 @@ class AsyncFlowscale:
         http_client: Your own `httpx.AsyncClient` (then yours to close).
         stream_read_timeout: Seconds an event stream may stay silent (keep-alives aside)
             before it is reopened.
+        max_response_bytes: The largest reply body (decompressed) read into memory
+            (default 16 MiB); a larger one raises `ResponseTooLargeError`.
 
     Raises:
         ConfigurationError: A missing or unsafe setting (no key, a bad base URL, ...).
@@ -117,6 +121,7 @@ class AsyncFlowscale:
         allow_dangerously_expose_api_key: bool = False,
         http_client: httpx.AsyncClient | None = None,
         stream_read_timeout: float = 60.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(
@@ -130,6 +135,7 @@ class AsyncFlowscale:
             proxy_mode=proxy_mode,
             custom_headers=custom_headers,
             allow_dangerously_expose_api_key=allow_dangerously_expose_api_key,
+            max_response_bytes=max_response_bytes,
         )
         self._api = AsyncAPI(config, http_client)
         self._ops = AsyncOperations(

@@ -19,14 +19,29 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._bounds import (
+    RESPONSE_DEADLINE,
+    BodyTooLarge,
+    BoundedDecoder,
+    attempt_deadline,
+    retry_wait_allowed,
+)
 from .._config import USER_AGENT, ClientConfig
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIConnectionError, APITimeoutError, ClientClosedError, RunMayExistError
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseTooLargeError,
+    RunMayExistError,
+    RunMayExistServerError,
+)
 from .._inputs import EncodedInputs
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
-from .._sync_utils import current_loop, sleep
+from .._sync_utils import current_loop, new_transport, sleep
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
@@ -121,8 +136,13 @@ class SyncAPI:
                 request_headers.update(self.config.api_headers())
             if headers:
                 request_headers.update(headers)
-            request_timeout = deadline.bound(timeout or self.config.timeout)
+            phases = timeout or self.config.timeout
+            # The whole response of this attempt (headers and body) must arrive by `bound`:
+            # the socket wrapper of _transport.py enforces it on every read.
+            bound = attempt_deadline(deadline, phases)
+            request_timeout = bound.bound(phases)
             started = time.perf_counter()
+            bounded = RESPONSE_DEADLINE.set(bound.at)
             opened: AbstractContextManager[Mapping[str, Any]] = (
                 body.open() if body is not None else nullcontext(payload or {})
             )
@@ -139,10 +159,14 @@ class SyncAPI:
                     # Redirects are never followed here: httpx would resend the API key.
                     response = self.http.send(request, stream=True, follow_redirects=False)
                 if response.status_code >= 400 or not stream:
-                    response = _read_body(response, deadline)
+                    response = _read_body(response, bound, self.config.max_response_bytes)
             except httpx.RequestError as exc:
                 delay = policy.delay_for_error(attempt, exc, idempotent=idempotent)
-                if delay is None or not replayable or not _fits(deadline, delay):
+                if (
+                    delay is None
+                    or not replayable
+                    or not retry_wait_allowed(delay, deadline, phases, policy.max_delay)
+                ):
                     raise _connection_error(exc, method, url, idempotent, workflow_id) from exc
                 _log_retry(method, url, attempt, delay, type(exc).__name__)
                 sleep(delay)
@@ -154,6 +178,8 @@ class SyncAPI:
                     f"the HTTP client of this client is closed: {method} {safe_url(url)} was "
                     "not sent"
                 ) from exc
+            finally:
+                RESPONSE_DEADLINE.reset(bounded)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s -> %d (%.0f ms)",
@@ -169,8 +195,11 @@ class SyncAPI:
                 delay = policy.delay_for_status(
                     attempt, response.status_code, response.headers, idempotent=idempotent
                 )
-            if delay is None or not _fits(deadline, delay):
-                raise status_error(response, op.status_errors)
+            if delay is None or not retry_wait_allowed(delay, deadline, phases, policy.max_delay):
+                error = status_error(response, op.status_errors)
+                if not idempotent and workflow_id is not None:
+                    error = _may_exist(error, workflow_id)
+                raise error
             _log_retry(method, url, attempt, delay, str(response.status_code))
             sleep(delay)
 
@@ -215,7 +244,9 @@ class SyncAPI:
 
     def _new_http(self) -> httpx.Client:
         return httpx.Client(
-            timeout=self.config.timeout, limits=DEFAULT_LIMITS, follow_redirects=False
+            timeout=self.config.timeout,
+            transport=new_transport(DEFAULT_LIMITS),
+            follow_redirects=False,
         )
 
 
@@ -236,18 +267,33 @@ class _ThroughTheRequestPath(httpx.Client):
         return self._api.send_generated(method, url, arguments)
 
 
-def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:
-    """Read the whole body; with a deadline, stop a server that trickles it past the deadline
-    (httpx's timeouts apply to each read, not to the whole body)."""
+def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.Response:
+    """Read and decode the whole body into a plain response, at most `limit` bytes once
+    decompressed (a gzip bomb stops at the cap), by `bound` (the sockets enforce it too)."""
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
+    chunks: list[bytes] = []
     try:
-        if deadline.at is None:
-            response.read()
-            return response
-        chunks = []
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            if deadline.expired():
-                raise httpx.ReadTimeout("the deadline passed while reading the response")
+        if response.is_stream_consumed:  # a transport that answered from memory, decoded
+            if len(response.content) > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(response.content)
+        else:
+            for raw in response.iter_raw():
+                chunks.extend(decoder.feed(raw))
+                if bound.expired():
+                    raise httpx.ReadTimeout("the deadline passed while reading the response")
+            chunks.extend(decoder.finish())
+    except BodyTooLarge:
+        chunks.clear()  # drop what was read before raising: the memory is freed at once
+        request = response.request
+        raise ResponseTooLargeError(
+            f"{request.method} {safe_url(request.url)} returned {response.status_code} with a "
+            f"body larger than max_response_bytes ({limit} bytes, decompressed); reading "
+            "stopped there",
+            url=safe_url(request.url),
+            status_code=response.status_code,
+            limit=limit,
+        ) from None
     finally:
         response.close()
     dropped = ("content-encoding", "content-length", "transfer-encoding")
@@ -259,9 +305,24 @@ def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:
     )
 
 
-def _fits(deadline: Deadline, delay: float) -> bool:
-    left = deadline.remaining()
-    return left is None or delay < left
+# Statuses of a start request after which the server (or a gateway before it) may have
+# created the run: it failed while, or after, processing it. 503 says it did not.
+_MAY_HAVE_STARTED = frozenset({500, 502, 504})
+
+
+def _may_exist(error: APIStatusError, workflow_id: str) -> APIStatusError:
+    if error.status_code not in _MAY_HAVE_STARTED:
+        return error
+    return RunMayExistServerError(
+        f"{error.message}; the run of workflow {workflow_id} may have been created. It was "
+        "not retried, to avoid a duplicate: look for it with get_runs() before trying again",
+        method=error.method,
+        url=error.url,
+        status_code=error.status_code,
+        body=error.body,
+        headers=error.headers,
+        workflow_id=workflow_id,
+    )
 
 
 def _log_retry(method: str, url: httpx.URL, attempt: int, delay: float, why: str) -> None:
