@@ -7,6 +7,9 @@ and write by `RESPONSE_DEADLINE` too (the deadline of the attempt in progress, s
 request path): the first read past it fails as `httpx.ReadTimeout`, whatever the server does.
 """
 
+# httpcore's network interface takes `timeout` arguments; these wrappers must too.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import ssl
