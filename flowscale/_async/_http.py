@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -188,6 +188,13 @@ class AsyncAPI:
                     (time.perf_counter() - started) * 1000,
                 )
             if response.status_code < 400:
+                if (
+                    stream
+                    and deadline.at is not None
+                    and isinstance(response.stream, httpx.AsyncByteStream)
+                ):
+                    # The caller reads the body later: its socket reads keep the call's deadline.
+                    response.stream = _DeadlineStream(response.stream, deadline.at)
                 return response
             delay = None
             if response.status_code not in op.final_statuses and replayable:
@@ -302,6 +309,30 @@ async def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> h
         content=b"".join(chunks),
         request=response.request,
     )
+
+
+class _DeadlineStream(httpx.AsyncByteStream):
+    """A streamed reply's body whose every socket read is bounded by the call's deadline
+    (a trickling event stream or download ends when the call's time is up)."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, at: float) -> None:
+        self._stream = stream
+        self._at = at
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = self._stream.__aiter__()
+        while True:
+            token = RESPONSE_DEADLINE.set(self._at)
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                RESPONSE_DEADLINE.reset(token)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
 
 
 # Statuses of a start request after which the server (or a gateway before it) may have

@@ -53,9 +53,18 @@ SortBy = Literal["created_at", "started_at", "completed_at"]
 SortOrder = Literal["asc", "desc"]
 
 
+# Ids are UUIDs and file names; this leaves room for any real one, and keeps every URL far
+# below the length servers and httpx refuse.
+MAX_ID_CHARS = 1024
+
+
 def _check_id(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a non-empty str, not {value!r}")
+        raise TypeError(f"{name} must be a non-empty str, not {value!r:.80}")
+    if len(value) > MAX_ID_CHARS:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_ID_CHARS}")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"{name} {value[:80]!r} contains a control character")
     return value
 
 
@@ -592,6 +601,7 @@ class Flowscale:
         *,
         from_seq: int | None = None,
         max_reconnects: int | None = None,
+        timeout: float | None = None,
     ) -> RunEventStream:
         """The run's typed events as an iterator (use it with `with`).
 
@@ -605,6 +615,9 @@ class Flowscale:
             from_seq: The first sequence number wanted.
             max_reconnects: Failed reconnects in a row (without a new event) before giving
                 up; default the client's `max_retries`.
+            timeout: Seconds for the whole subscription, every reconnect included (None: no
+                limit; each silence is still bounded by `stream_read_timeout`). Iterating
+                raises `APITimeoutError` once it passes.
 
         Returns:
             The `RunEventStream` (nothing is sent until it is iterated).
@@ -616,10 +629,11 @@ class Flowscale:
         """
         return RunEventStream(
             self._ops,
-            run_id,
+            _check_id("run_id", run_id),
             from_seq=from_seq,
             read_timeout=self._ops.stream_read_timeout,
             max_reconnects=max_reconnects,
+            deadline=Deadline.after(_limit(timeout)),
         )
 
     # ---- outputs --------------------------------------------------------------------------
@@ -630,6 +644,7 @@ class Flowscale:
         path_or_dir: str | os.PathLike[str],
         *,
         overwrite: bool = True,
+        timeout: float | None = None,
     ) -> pathlib.Path:
         """Save one output to a file (or into a folder, under its own name).
 
@@ -640,6 +655,8 @@ class Flowscale:
             output: The `Output` (from a `RunResult` or `get_output`).
             path_or_dir: A file path, or an existing folder.
             overwrite: Replace an existing file.
+            timeout: Seconds for the whole download, retries included (None: no limit;
+                each read is still bounded by the client's `timeout`).
 
         Returns:
             The path written.
@@ -653,7 +670,14 @@ class Flowscale:
         """
         if not isinstance(output, Output):
             raise TypeError(f"output must be a flowscale.Output, not {type(output).__name__}")
-        return download_to(self._api, output, target_path(output, path_or_dir), overwrite=overwrite)
+        deadline = Deadline.after(_limit(timeout))
+        return download_to(
+            self._api,
+            output,
+            target_path(output, path_or_dir),
+            overwrite=overwrite,
+            deadline=deadline,
+        )
 
     def download_outputs(
         self,
@@ -662,6 +686,7 @@ class Flowscale:
         *,
         overwrite: bool = True,
         concurrency: int = 4,
+        timeout: float | None = None,
     ) -> list[pathlib.Path]:
         """Save every output of a run into `directory` (created if needed).
 
@@ -670,6 +695,7 @@ class Flowscale:
             directory: The folder; names that clash or are unsafe are made unique and safe.
             overwrite: Replace existing files.
             concurrency: Downloads at a time.
+            timeout: Seconds for all the downloads together (None: no limit).
 
         Returns:
             The paths, in the order of the outputs.
@@ -684,12 +710,13 @@ class Flowscale:
         for item in outputs:
             if not isinstance(item, Output):
                 raise TypeError(f"expected flowscale.Output items, not {type(item).__name__}")
+        deadline = Deadline.after(_limit(timeout))
         folder = pathlib.Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         pairs = list(zip(outputs, unique_targets(outputs, folder), strict=True))
 
         def save(pair: tuple[Output, pathlib.Path]) -> pathlib.Path:
-            return download_to(self._api, pair[0], pair[1], overwrite=overwrite)
+            return download_to(self._api, pair[0], pair[1], overwrite=overwrite, deadline=deadline)
 
         return map_bounded(save, pairs, concurrency)
 

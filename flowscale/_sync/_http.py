@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,13 @@ class SyncAPI:
                     (time.perf_counter() - started) * 1000,
                 )
             if response.status_code < 400:
+                if (
+                    stream
+                    and deadline.at is not None
+                    and isinstance(response.stream, httpx.SyncByteStream)
+                ):
+                    # The caller reads the body later: its socket reads keep the call's deadline.
+                    response.stream = _DeadlineStream(response.stream, deadline.at)
                 return response
             delay = None
             if response.status_code not in op.final_statuses and replayable:
@@ -303,6 +310,30 @@ def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.R
         content=b"".join(chunks),
         request=response.request,
     )
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A streamed reply's body whose every socket read is bounded by the call's deadline
+    (a trickling event stream or download ends when the call's time is up)."""
+
+    def __init__(self, stream: httpx.SyncByteStream, at: float) -> None:
+        self._stream = stream
+        self._at = at
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self._stream.__iter__()
+        while True:
+            token = RESPONSE_DEADLINE.set(self._at)
+            try:
+                chunk = chunks.__next__()
+            except StopIteration:
+                return
+            finally:
+                RESPONSE_DEADLINE.reset(token)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 # Statuses of a start request after which the server (or a gateway before it) may have

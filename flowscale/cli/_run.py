@@ -7,11 +7,12 @@ import pathlib
 import click
 
 import flowscale
+from flowscale._deadline import Deadline
 
 from ._console import note
 from ._context import json_option, session_of
 from ._errors import CliError, ExitCode
-from ._follow import WaitOptions, follow_and_save, make_display
+from ._follow import WaitOptions, follow_and_save, make_display, time_left
 from ._inputs import parse_inputs
 from ._interrupt import after_interrupt
 from ._options import out_option, wait_options
@@ -83,6 +84,8 @@ def run(
                 files = sum(1 for v in values.values() if not isinstance(v, str))
                 display.set_phase(f"uploading {files} file{'s' if files != 1 else ''}"
                                   if files else "starting")  # fmt: skip
+                # --timeout bounds the start and the wait together.
+                deadline = Deadline.after(wait_timeout)
                 submitted = client.execute_workflow(workflow_id, values, group_id)
                 if no_wait:
                     _print_submitted(session.json, submitted)
@@ -95,7 +98,7 @@ def run(
                     submitted.run_id,
                     workflow_id=submitted.workflow_id,
                     options=WaitOptions(
-                        timeout=wait_timeout,
+                        timeout=time_left(deadline),
                         poll_interval=poll_interval,
                         cancel_on_interrupt=cancel_on_interrupt,
                         cancel_on_timeout=cancel_on_timeout,
