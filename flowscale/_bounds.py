@@ -21,6 +21,7 @@ __all__ = [
     "RESPONSE_DEADLINE",
     "BodyTooLarge",
     "BoundedDecoder",
+    "decodes",
     "attempt_deadline",
     "attempt_seconds",
     "retry_wait_allowed",
@@ -38,8 +39,8 @@ RESPONSE_DEADLINE: ContextVar[float | None] = ContextVar(
 )
 
 # Output produced per input slice of the decompressor: a bomb inflates ~1000x, so each step
-# is capped here rather than letting one 64 KiB read become 64 MiB.
-_STEP = 1 << 20
+# is capped here (256 KiB) rather than letting one 64 KiB read become 64 MiB.
+_STEP = 256 << 10
 
 
 def attempt_seconds(timeout: httpx.Timeout) -> float | None:
@@ -68,6 +69,17 @@ def retry_wait_allowed(delay: float, call: Deadline, timeout: httpx.Timeout, flo
         return False
     seconds = attempt_seconds(timeout)
     return seconds is None or delay <= max(seconds, floor)
+
+
+# Input slice fed to the decompressor at a time when streaming: deflate inflates at most
+# ~1032x, so each slice yields about a mebibyte at most, whatever the server sent.
+STREAM_SLICE = 1 << 10
+
+
+def decodes(content_encoding: str) -> bool:
+    """Whether `BoundedDecoder` decodes (rather than passes through) this `Content-Encoding`."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    return bool(codings) and all(c in ("gzip", "x-gzip", "deflate", "identity") for c in codings)
 
 
 class BodyTooLarge(Exception):

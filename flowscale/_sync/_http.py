@@ -21,9 +21,11 @@ import httpx
 
 from .._bounds import (
     RESPONSE_DEADLINE,
+    STREAM_SLICE,
     BodyTooLarge,
     BoundedDecoder,
     attempt_deadline,
+    decodes,
     retry_wait_allowed,
 )
 from .._config import USER_AGENT, ClientConfig
@@ -189,13 +191,8 @@ class SyncAPI:
                     (time.perf_counter() - started) * 1000,
                 )
             if response.status_code < 400:
-                if (
-                    stream
-                    and deadline.at is not None
-                    and isinstance(response.stream, httpx.SyncByteStream)
-                ):
-                    # The caller reads the body later: its socket reads keep the call's deadline.
-                    response.stream = _DeadlineStream(response.stream, deadline.at)
+                if stream and isinstance(response.stream, httpx.SyncByteStream):
+                    _bound_stream(response, deadline)
                 return response
             delay = None
             if response.status_code not in op.final_statuses and replayable:
@@ -310,6 +307,44 @@ def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.R
         content=b"".join(chunks),
         request=response.request,
     )
+
+
+def _bound_stream(response: httpx.Response, deadline: Deadline) -> None:
+    """Bound a streamed reply the caller reads later: its socket reads keep the call's
+    deadline, and a compressed body is inflated a slice at a time (httpx inflates each
+    network read whole: 64 KiB of a gzip bomb is 64 MiB at once). Once decoded here, the
+    body's Content-Encoding and Content-Length no longer describe it and are removed."""
+    assert isinstance(response.stream, httpx.SyncByteStream)
+    if deadline.at is not None:
+        response.stream = _DeadlineStream(response.stream, deadline.at)
+    coding = response.headers.get("content-encoding", "")
+    if coding and decodes(coding):
+        response.stream = _InflatingStream(response.stream, coding, deadline)
+        del response.headers["content-encoding"]
+        if "content-length" in response.headers:
+            del response.headers["content-length"]
+
+
+class _InflatingStream(httpx.SyncByteStream):
+    def __init__(self, stream: httpx.SyncByteStream, coding: str, deadline: Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+        # No total limit here: a download may be large; its size is checked by its caller.
+        self._decoder = BoundedDecoder(coding, 1 << 62)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self._stream:
+            for start in range(0, len(raw), STREAM_SLICE):
+                for piece in self._decoder.feed(raw[start : start + STREAM_SLICE]):
+                    yield piece
+                # Inflating is CPU, not socket reads: the call's deadline is checked here too.
+                if self._deadline.expired():
+                    raise httpx.ReadTimeout("the deadline passed while decoding the response")
+        for piece in self._decoder.finish():
+            yield piece
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 class _DeadlineStream(httpx.SyncByteStream):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -41,9 +42,10 @@ class WaitOptions:
 
 
 def time_left(deadline: Deadline) -> float | None:
-    """The seconds left before `deadline` for the next call (None: no deadline)."""
+    """The seconds left before `deadline` for the next call (None: no deadline), rounded
+    down to a tenth, as error messages show them."""
     left = deadline.remaining()
-    return None if left is None else max(left, 0.001)
+    return None if left is None else max(math.floor(left * 10) / 10, 0.1)
 
 
 def default_out_dir(run_id: str) -> pathlib.Path:

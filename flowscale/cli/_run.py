@@ -7,12 +7,11 @@ import pathlib
 import click
 
 import flowscale
-from flowscale._deadline import Deadline
 
 from ._console import note
 from ._context import json_option, session_of
 from ._errors import CliError, ExitCode
-from ._follow import WaitOptions, follow_and_save, make_display, time_left
+from ._follow import WaitOptions, follow_and_save, make_display
 from ._inputs import parse_inputs
 from ._interrupt import after_interrupt
 from ._options import out_option, wait_options
@@ -84,8 +83,6 @@ def run(
                 files = sum(1 for v in values.values() if not isinstance(v, str))
                 display.set_phase(f"uploading {files} file{'s' if files != 1 else ''}"
                                   if files else "starting")  # fmt: skip
-                # --timeout bounds the start and the wait together.
-                deadline = Deadline.after(wait_timeout)
                 submitted = client.execute_workflow(workflow_id, values, group_id)
                 if no_wait:
                     _print_submitted(session.json, submitted)
@@ -98,7 +95,7 @@ def run(
                     submitted.run_id,
                     workflow_id=submitted.workflow_id,
                     options=WaitOptions(
-                        timeout=time_left(deadline),
+                        timeout=wait_timeout,
                         poll_interval=poll_interval,
                         cancel_on_interrupt=cancel_on_interrupt,
                         cancel_on_timeout=cancel_on_timeout,

@@ -246,11 +246,14 @@ def _workflow_names(client: flowscale.Flowscale) -> dict[str, str]:
 
 
 def _title(client: flowscale.Flowscale, run_id: str, deadline: Deadline) -> str:
-    """The workflow's name for the display; best effort (the wait reports real errors), in at
-    most a quarter of the time left before `deadline`."""
+    """The workflow's name for the display; best effort (the wait reports real errors). Its
+    two lookups take at most a tenth of the time left before `deadline` each, none at all
+    when that is under 10 s: the wait gets the time it was given."""
     left = deadline.remaining()
     if left is not None:
-        client = client.with_options(timeout=max(left / 4, 0.05), max_retries=0)
+        if left < 10:
+            return "run"
+        client = client.with_options(timeout=left / 10, max_retries=0)
     try:
         workflow_id = client.get_run(run_id).workflow_id
     except flowscale.FlowscaleError:
