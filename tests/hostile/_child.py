@@ -249,7 +249,7 @@ CLI_COMMANDS: list[tuple[str, float, list[str]]] = [
         "run --timeout 3s",
         PLAIN_BOUND + CALL_TIMEOUT,
         ["run", WORKFLOW_ID, "-i", "t=x", "--timeout", "3s"],
-    ),  # fmt: skip
+    ),
 ]
 
 
