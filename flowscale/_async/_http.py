@@ -189,6 +189,9 @@ class AsyncAPI:
                     response.status_code,
                     (time.perf_counter() - started) * 1000,
                 )
+            if 300 <= response.status_code < 400 and not stream:
+                # Never followed (the key would go along); the API answers 2xx or an error.
+                raise status_error(response, op.status_errors)
             if response.status_code < 400:
                 if stream and isinstance(response.stream, httpx.AsyncByteStream):
                     _bound_stream(response, deadline)
