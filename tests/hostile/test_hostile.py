@@ -59,8 +59,12 @@ def test_every_failure_is_typed(results: list[dict[str, Any]]) -> None:
 def test_no_call_succeeds_against_a_hostile_server(results: list[dict[str, Any]]) -> None:
     # Nothing a hostile server sends is a valid API reply: "returned" would mean garbage
     # accepted. (A download of deep JSON is a valid file: downloads are left out.)
-    accepted = [(r["case"], c["call"]) for r in results for c in r["calls"]
-                if c["outcome"] in ("returned", "exit 0") and "download" not in c["call"]]  # fmt: skip
+    accepted = [
+        (r["case"], c["call"])
+        for r in results
+        for c in r["calls"]
+        if c["outcome"] in ("returned", "exit 0") and "download" not in c["call"]
+    ]
     assert not accepted
 
 

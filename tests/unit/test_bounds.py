@@ -109,7 +109,10 @@ def test_a_corrupt_compressed_body_is_a_decoding_error() -> None:
 
 def test_unknown_codings_pass_through_and_are_not_decoded_by_us() -> None:
     assert _feed_all(BoundedDecoder("br", 100), b"opaque") == b"opaque"
-    assert decodes("gzip") and decodes("deflate, gzip") and not decodes("br") and not decodes("")
+    assert decodes("gzip")
+    assert decodes("deflate, gzip")
+    assert not decodes("br")
+    assert not decodes("")
 
 
 # ---- names from the server ----------------------------------------------------------------
@@ -138,12 +141,13 @@ def test_safe_names_pass_unchanged_and_bad_ones_stay_distinct() -> None:
 def test_the_cli_output_folder_never_leaves_flowscale_outputs(run_id: str) -> None:
     folder = default_out_dir(run_id)
     assert folder.parent == DEFAULT_OUT_ROOT
-    assert ".." not in folder.parts and not folder.is_absolute()
+    assert ".." not in folder.parts
+    assert not folder.is_absolute()
 
 
 def test_two_outputs_with_one_name_stay_two_files(tmp_path: pathlib.Path) -> None:
-    outputs = [Output(n, download_url="http://127.0.0.1/x") for n in
-               ["a.png", "a.png", "A.png", "../a.png", "sub/a.png", "a" * 300 + ".png"]]  # fmt: skip
+    names = ["a.png", "a.png", "A.png", "../a.png", "sub/a.png", "a" * 300 + ".png"]
+    outputs = [Output(n, download_url="http://127.0.0.1/x") for n in names]
     targets = unique_targets(outputs, tmp_path)
     assert len({t.name.casefold() for t in targets}) == len(outputs)
     assert all(t.parent == tmp_path and is_safe_name(t.name) for t in targets)
