@@ -162,6 +162,7 @@ class _Inflater:
 
     def flush(self, room: int) -> list[bytes]:
         try:
-            return [self._z.flush(max(room, 1))]
+            # flush()'s argument is its first buffer's size, not a limit: keep it small.
+            return [self._z.flush(max(min(room, _STEP), 1))]
         except zlib.error as exc:
             raise httpx.DecodingError(f"the reply's compressed body is corrupt: {exc}") from exc

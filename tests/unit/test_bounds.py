@@ -76,6 +76,12 @@ def test_normal_bodies_decode_whole(coding: str) -> None:
     assert _feed_all(BoundedDecoder(coding, 1 << 20), encoded) == body
 
 
+def test_an_unlimited_decoder_streams_without_huge_buffers() -> None:
+    # Streamed bodies use a practically unlimited cap: no buffer may be sized by it.
+    body = b"streamed" * 10_000
+    assert _feed_all(BoundedDecoder("gzip", 1 << 62), gzip.compress(body), size=1024) == body
+
+
 def test_raw_deflate_is_accepted_as_deflate() -> None:
     z = zlib.compressobj(wbits=-zlib.MAX_WBITS)
     body = b"raw deflate" * 100
