@@ -291,7 +291,18 @@ def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.R
                     raise httpx.ReadTimeout("the deadline passed while reading the response")
             chunks.extend(decoder.finish())
     except BodyTooLarge:
-        chunks.clear()  # drop what was read before raising: the memory is freed at once
+        too_large = True
+    except BaseException:
+        chunks.clear()  # the error's traceback keeps this frame: not what was read with it
+        raise
+    else:
+        too_large = False
+    finally:
+        response.close()
+    if too_large:
+        # Raised here, outside the except block: the error then keeps no traceback of the
+        # decoder's frames, which hold what was read (the memory is freed at once).
+        chunks.clear()
         request = response.request
         raise ResponseTooLargeError(
             f"{request.method} {safe_url(request.url)} returned {response.status_code} with a "
@@ -300,9 +311,7 @@ def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.R
             url=safe_url(request.url),
             status_code=response.status_code,
             limit=limit,
-        ) from None
-    finally:
-        response.close()
+        )
     dropped = ("content-encoding", "content-length", "transfer-encoding")
     return httpx.Response(
         response.status_code,
