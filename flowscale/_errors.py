@@ -245,7 +245,7 @@ class RunMayExistServerError(ServerError, RunMayExistError):
         self.url = url
         self.status_code = status_code
         self.body = body
-        self.headers = dict(headers or {})
+        self.headers: Mapping[str, str] = dict(headers or {})
         self.workflow_id = workflow_id
 
 
