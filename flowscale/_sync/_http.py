@@ -57,6 +57,7 @@ _REQUEST = operation("request")
 # What the generated parser is handed when the caller reads the reply itself (never read
 # further: an empty, finished reply).
 _STAND_IN = httpx.Response(204)
+ACCEPT_ENCODING = "gzip, deflate"
 # Keyword arguments of httpx's request() that carry a body.
 _BODY_ARGS = ("content", "data", "files", "json")
 
@@ -133,7 +134,9 @@ class SyncAPI:
         idempotent = op.idempotent
         while True:
             attempt = budget.next_attempt()
-            request_headers = {"User-Agent": USER_AGENT}
+            # Only the codings the bounded decoder inflates: httpx would also offer br and
+            # zstd when their packages happen to be installed.
+            request_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
             if to_api:
                 request_headers.update(self.config.api_headers())
             if headers:
