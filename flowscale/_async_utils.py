@@ -144,3 +144,10 @@ class WorkerPool:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+
+def new_transport(limits: Any) -> Any:
+    """The client's own connection pool, its sockets bounded by each attempt's deadline."""
+    from ._transport import async_transport
+
+    return async_transport(limits)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
+from ._bounds import DEFAULT_MAX_RESPONSE_BYTES
 from ._errors import ConfigurationError
 from ._logs import register_secrets
 from ._retry import RetryPolicy
@@ -86,6 +87,7 @@ class ClientConfig:
     # Mutable on purpose: update_custom_headers() changes it in place, so that clients made by
     # with_options() (which share it) see a refreshed token too.
     custom_headers: dict[str, str]
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @classmethod
     def create(
@@ -98,6 +100,7 @@ class ClientConfig:
         proxy_mode: bool,
         custom_headers: Mapping[str, str] | None,
         allow_dangerously_expose_api_key: bool,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> ClientConfig:
         """Check the client's arguments and fill the unset ones from the environment.
 
@@ -144,6 +147,12 @@ class ClientConfig:
             max_retries = DEFAULT_MAX_RETRIES
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise TypeError(f"max_retries must be an int >= 0, not {max_retries!r}")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise TypeError(f"max_response_bytes must be an int >= 1, not {max_response_bytes!r}")
         register_secrets(api_key)  # blanked in FLOWSCALE_LOG output
         return cls(
             base_url=_normalise_base_url(base_url),
@@ -152,6 +161,7 @@ class ClientConfig:
             retry=RetryPolicy(max_retries=max_retries),
             proxy_mode=proxy_mode,
             custom_headers=check_headers(custom_headers or {}),
+            max_response_bytes=max_response_bytes,
         )
 
     def api_headers(self) -> dict[str, str]:

@@ -161,6 +161,14 @@ def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
     """Run `build` on the JSON body; any shape problem becomes `ResponseValidationError`."""
     try:
         body = json.loads(response.content)
+    except RecursionError:
+        raise ResponseValidationError(
+            f"{response.request.method} {safe_url(response.request.url)} returned "
+            f"{response.status_code} with JSON nested too deeply to read",
+            url=safe_url(response.request.url),
+            status_code=response.status_code,
+            body=None,
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ResponseValidationError(
             f"{response.request.method} {safe_url(response.request.url)} returned "
@@ -171,7 +179,7 @@ def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
         ) from exc
     try:
         return build(body)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise ResponseValidationError(
             f"{response.request.method} {safe_url(response.request.url)} returned a reply this "
             f"SDK cannot read ({type(exc).__name__}: {exc}): {json.dumps(body)[:300]}",

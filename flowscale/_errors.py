@@ -25,11 +25,13 @@ __all__ = [
     "OutputTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "RunCancelledError",
     "RunError",
     "RunFailedError",
     "RunMayExistError",
+    "RunMayExistServerError",
     "RunTimeoutError",
     "ServerError",
     "ValidationError",
@@ -111,6 +113,19 @@ class ResponseValidationError(FlowscaleError):
         self.url = url
         self.status_code = status_code
         self.body = body
+
+
+class ResponseTooLargeError(ResponseValidationError):
+    """A reply (decompressed) was larger than the client's `max_response_bytes`; reading
+    stopped at the cap and what was read is dropped.
+
+    Attributes:
+        limit: The cap, in bytes.
+    """
+
+    def __init__(self, message: str, *, url: str, status_code: int, limit: int) -> None:
+        super().__init__(message, url=url, status_code=status_code, body=None)
+        self.limit = limit
 
 
 class APIStatusError(FlowscaleError):
@@ -204,6 +219,35 @@ class RateLimitError(APIStatusError):
 
 class ServerError(APIStatusError):
     """5xx: the server failed."""
+
+
+class RunMayExistServerError(ServerError, RunMayExistError):
+    """Starting a run got a 500, 502 or 504: the server (or a gateway before it) failed after
+    the request reached it, so the run may have been created.
+
+    Both a `ServerError` (status, body, headers) and a `RunMayExistError` (`workflow_id`); not
+    retried, to avoid a duplicate run.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        status_code: int,
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+        workflow_id: str,
+    ) -> None:
+        # Both bases' __init__ chain into each other through the MRO: set the fields here.
+        FlowscaleError.__init__(self, message)
+        self.method = method
+        self.url = url
+        self.status_code = status_code
+        self.body = body
+        self.headers: Mapping[str, str] = dict(headers or {})
+        self.workflow_id = workflow_id
 
 
 class DownloadError(FlowscaleError):

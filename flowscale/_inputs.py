@@ -256,11 +256,26 @@ class _CountingReader:
         return getattr(self._raw, name)
 
 
+def _part_header_text(name: str, what: str, value: Any) -> str | None:
+    """`value` if it can go into a multipart part header as it is (no header injection)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"input {name!r}: {what} must be a str, not {type(value).__name__}")
+    if any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value):
+        raise ValueError(
+            f"input {name!r}: {what} {value[:80]!r} contains a line break or control character"
+        )
+    return value
+
+
 def _file_part(name: str, value: Any) -> _FilePart:
     filename: str | None = None
     content_type: str | None = None
     if isinstance(value, File):
         filename, content_type, value = value.filename, value.content_type, value.content
+        filename = _part_header_text(name, "filename", filename)
+        content_type = _part_header_text(name, "content_type", content_type)
     if isinstance(value, bytearray | memoryview):
         value = bytes(value)
     if isinstance(value, bytes):

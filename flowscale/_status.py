@@ -96,7 +96,7 @@ def field_errors(body: object) -> list[FieldError]:
 def _body(response: httpx.Response) -> object:
     try:
         return response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return response.text
 
 

@@ -172,3 +172,10 @@ class WorkerPool:
 
     def stop(self) -> None:
         self._threads.clear()
+
+
+def new_transport(limits: Any) -> Any:
+    """The client's own connection pool, its sockets bounded by each attempt's deadline."""
+    from ._transport import sync_transport
+
+    return sync_transport(limits)

@@ -18,6 +18,7 @@ import httpx
 
 from .._arguments import check_timeout, check_wait_arguments
 from .._async_utils import BLOCKING, call, map_bounded
+from .._bounds import DEFAULT_MAX_RESPONSE_BYTES
 from .._config import DEFAULT_MAX_READ, ClientConfig, check_headers, to_timeout
 from .._deadline import NO_DEADLINE, Deadline
 from .._errors import APIConnectionError, RunMayExistError, RunTimeoutError
@@ -52,9 +53,18 @@ SortBy = Literal["created_at", "started_at", "completed_at"]
 SortOrder = Literal["asc", "desc"]
 
 
+# Ids are UUIDs and file names; this leaves room for any real one, and keeps every URL far
+# below the length servers and httpx refuse.
+MAX_ID_CHARS = 1024
+
+
 def _check_id(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a non-empty str, not {value!r}")
+        raise TypeError(f"{name} must be a non-empty str, not {value!r:.80}")
+    if len(value) > MAX_ID_CHARS:
+        raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_ID_CHARS}")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"{name} {value[:80]!r} contains a control character")
     return value
 
 
@@ -83,7 +93,8 @@ class AsyncFlowscale:
         api_key: The deployment's API key; defaults to `FLOWSCALE_API_KEY`.
         base_url: The deployment's URL; defaults to `FLOWSCALE_API_URL`.
         timeout: Seconds, or an `httpx.Timeout`, bounding each request (default 60 s,
-            10 s to connect).
+            10 s to connect): each read, and each attempt's whole response (its read
+            timeout, however the server trickles it).
         max_retries: Retries of each request after a transient failure (default 2): every
             request makes at most `max_retries + 1` attempts.
         proxy_mode: Send no API key, for a backend of yours that adds it.
@@ -93,6 +104,8 @@ class AsyncFlowscale:
         http_client: Your own `httpx.AsyncClient` (then yours to close).
         stream_read_timeout: Seconds an event stream may stay silent (keep-alives aside)
             before it is reopened.
+        max_response_bytes: The largest reply body (decompressed) read into memory
+            (default 16 MiB); a larger one raises `ResponseTooLargeError`.
 
     Raises:
         ConfigurationError: A missing or unsafe setting (no key, a bad base URL, ...).
@@ -112,6 +125,7 @@ class AsyncFlowscale:
         allow_dangerously_expose_api_key: bool = False,
         http_client: httpx.AsyncClient | None = None,
         stream_read_timeout: float = 60.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError(
@@ -125,6 +139,7 @@ class AsyncFlowscale:
             proxy_mode=proxy_mode,
             custom_headers=custom_headers,
             allow_dangerously_expose_api_key=allow_dangerously_expose_api_key,
+            max_response_bytes=max_response_bytes,
         )
         self._api = AsyncAPI(config, http_client)
         self._ops = AsyncOperations(
@@ -628,6 +643,7 @@ class AsyncFlowscale:
         *,
         from_seq: int | None = None,
         max_reconnects: int | None = None,
+        timeout: float | None = None,
     ) -> AsyncRunEventStream:
         """The run's typed events as an async iterator (use it with `async with`).
 
@@ -641,6 +657,9 @@ class AsyncFlowscale:
             from_seq: The first sequence number wanted.
             max_reconnects: Failed reconnects in a row (without a new event) before giving
                 up; default the client's `max_retries`.
+            timeout: Seconds for the whole subscription, every reconnect included (None: no
+                limit; each silence is still bounded by `stream_read_timeout`). Iterating
+                raises `APITimeoutError` once it passes.
 
         Returns:
             The `AsyncRunEventStream` (nothing is sent until it is iterated).
@@ -654,10 +673,11 @@ class AsyncFlowscale:
 
         return AsyncRunEventStream(
             self._ops,
-            run_id,
+            _check_id("run_id", run_id),
             from_seq=from_seq,
             read_timeout=self._ops.stream_read_timeout,
             max_reconnects=max_reconnects,
+            deadline=Deadline.after(check_timeout(timeout)),
         )
 
     # ---- outputs --------------------------------------------------------------------------
@@ -871,6 +891,7 @@ class AsyncFlowscale:
         overwrite: bool = True,
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
+        timeout: float | None = None,
     ) -> list[pathlib.Path]:
         """Save every output of a run into `directory` (created if needed).
 
@@ -884,6 +905,7 @@ class AsyncFlowscale:
             concurrency: Downloads at a time.
             progress: Called with `(bytes_done, total)` over all the outputs together
                 (`total` None unless the API gave every file's size).
+            timeout: Seconds for all the downloads together (None: no limit).
 
         Returns:
             The paths, in the order of the outputs.
@@ -901,6 +923,7 @@ class AsyncFlowscale:
         outputs = list(result)
         for item in outputs:
             _check_output(item)
+        deadline = Deadline.after(check_timeout(timeout))
         folder = pathlib.Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         pairs = list(zip(outputs, unique_targets(outputs, folder), strict=True))
@@ -915,6 +938,7 @@ class AsyncFlowscale:
                 overwrite=overwrite,
                 progress=overall.part(index),
                 refresh=self._ops,
+                deadline=deadline,
             )
 
         return await map_bounded(save, list(enumerate(pairs)), concurrency)

@@ -6,8 +6,12 @@ operation added to the spec is callable here right after `scripts/regenerate`, w
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from .._errors import ResponseValidationError
 from .._operations import Call, GeneratedOperation, generated_operations, operation
 from ._http import AsyncAPI
 
@@ -76,7 +80,7 @@ class AsyncEndpoint:
             FlowscaleError: the subclass for the failure (`APIStatusError` and its
                 subclasses for error replies, `APIConnectionError` for the network).
         """
-        with self._call(kwargs):
+        with self._call(kwargs), _unreadable_reply(self.name):
             return await self._generated.asyncio(
                 *args, client=self._api.generated_client(), **kwargs
             )
@@ -88,10 +92,24 @@ class AsyncEndpoint:
         Raises:
             FlowscaleError: as for calling the operation itself.
         """
-        with self._call(kwargs):
+        with self._call(kwargs), _unreadable_reply(self.name):
             return await self._generated.asyncio_detailed(
                 *args, client=self._api.generated_client(), **kwargs
             )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}: {self._generated.summary}>"
+
+
+@contextmanager
+def _unreadable_reply(name: str) -> Iterator[None]:
+    """The generated parser's failures on a hostile body, as the SDK's typed error."""
+    try:
+        yield
+    except (RecursionError, json.JSONDecodeError) as exc:
+        raise ResponseValidationError(
+            f"the reply of {name} cannot be read ({type(exc).__name__})",
+            url="",
+            status_code=0,
+            body=None,
+        ) from None

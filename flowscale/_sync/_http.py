@@ -13,19 +13,37 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._bounds import (
+    RESPONSE_DEADLINE,
+    STREAM_SLICE,
+    BodyTooLarge,
+    BoundedDecoder,
+    attempt_deadline,
+    decodes,
+    retry_wait_allowed,
+)
 from .._config import USER_AGENT, ClientConfig
 from .._deadline import NO_DEADLINE, Deadline
-from .._errors import APIConnectionError, APITimeoutError, ClientClosedError, RunMayExistError
+from .._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseTooLargeError,
+    RunMayExistError,
+    RunMayExistServerError,
+)
+from .._inputs import EncodedInputs
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
-from .._sync_utils import current_loop, sleep
+from .._sync_utils import current_loop, new_transport, sleep
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
@@ -41,6 +59,7 @@ _REQUEST = operation("request")
 # What the generated parser is handed when the caller reads the reply itself (never read
 # further: an empty, finished reply).
 _STAND_IN = httpx.Response(204)
+ACCEPT_ENCODING = "gzip, deflate"
 # Keyword arguments of httpx's request() that carry a body.
 _BODY_ARGS = ("content", "data", "files", "json")
 
@@ -51,10 +70,15 @@ class SyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.Client | None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        # Per client, not per call: the base URL as text (paths are appended to it), and
-        # whether the pool sends our User-Agent itself (ours do; one passed in may not).
+        # Per client, not per call: the base URL as text (paths are appended to it), and the
+        # headers every request needs that the pool does not send itself (an SDK-owned pool
+        # carries User-Agent and Accept-Encoding as defaults; one passed in gets them per call).
         self._base_url = str(config.base_url)
-        self._user_agent: dict[str, str] = {} if self._owns_http else {"User-Agent": USER_AGENT}
+        self._default_headers: dict[str, str] = (
+            {}
+            if self._owns_http
+            else {"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING}
+        )
         self.http: httpx.Client = http_client or self._new_http()
         self._loop: object | None = None
         self._generated: GeneratedClient | None = None
@@ -121,13 +145,20 @@ class SyncAPI:
         idempotent = op.idempotent
         while True:
             attempt = budget.next_attempt()
-            request_headers = dict(self._user_agent)
+            # Only the codings the bounded decoder inflates: httpx would also offer br and
+            # zstd when their packages happen to be installed (the pool's defaults, or here).
+            request_headers = dict(self._default_headers)
             if to_api:
                 request_headers.update(self.config.api_headers())
             if headers:
                 request_headers.update(headers)
-            request_timeout = deadline.bound(timeout or self.config.timeout)
+            phases = timeout or self.config.timeout
+            # The whole response of this attempt (headers and body) must arrive by `bound`:
+            # the socket wrapper of _transport.py enforces it on every read.
+            bound = attempt_deadline(deadline, phases)
+            request_timeout = bound.bound(phases)
             started = time.perf_counter()
+            bounded = RESPONSE_DEADLINE.set(bound.at)
             opened: AbstractContextManager[Mapping[str, Any]] = (
                 body.open() if body is not None else nullcontext(payload or {})
             )
@@ -144,10 +175,14 @@ class SyncAPI:
                     # Redirects are never followed here: httpx would resend the API key.
                     response = self.http.send(request, stream=True, follow_redirects=False)
                 if response.status_code >= 400 or not stream:
-                    response = _read_body(response, deadline)
+                    response = _read_body(response, bound, self.config.max_response_bytes)
             except httpx.RequestError as exc:
                 delay = policy.delay_for_error(attempt, exc, idempotent=idempotent)
-                if delay is None or not replayable or not _fits(deadline, delay):
+                if (
+                    delay is None
+                    or not replayable
+                    or not retry_wait_allowed(delay, deadline, phases, policy.max_delay)
+                ):
                     raise _connection_error(exc, method, url, idempotent, workflow_id) from exc
                 _log_retry(method, url, attempt, delay, type(exc).__name__)
                 sleep(delay)
@@ -159,6 +194,8 @@ class SyncAPI:
                     f"the HTTP client of this client is closed: {method} {safe_url(url)} was "
                     "not sent"
                 ) from exc
+            finally:
+                RESPONSE_DEADLINE.reset(bounded)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s -> %d (%.0f ms)",
@@ -167,15 +204,23 @@ class SyncAPI:
                     response.status_code,
                     (time.perf_counter() - started) * 1000,
                 )
+            if 300 <= response.status_code < 400 and not stream:
+                # Never followed (the key would go along); the API answers 2xx or an error.
+                raise status_error(response, op.status_errors)
             if response.status_code < 400:
+                if stream and isinstance(response.stream, httpx.SyncByteStream):
+                    _bound_stream(response, deadline)
                 return response
             delay = None
             if response.status_code not in op.final_statuses and replayable:
                 delay = policy.delay_for_status(
                     attempt, response.status_code, response.headers, idempotent=idempotent
                 )
-            if delay is None or not _fits(deadline, delay):
-                raise status_error(response, op.status_errors, proxy_mode=self.config.proxy_mode)
+            if delay is None or not retry_wait_allowed(delay, deadline, phases, policy.max_delay):
+                error = status_error(response, op.status_errors, proxy_mode=self.config.proxy_mode)
+                if not idempotent and workflow_id is not None:
+                    error = _may_exist(error, workflow_id)
+                raise error
             _log_retry(method, url, attempt, delay, str(response.status_code))
             sleep(delay)
 
@@ -223,9 +268,9 @@ class SyncAPI:
 
     def _new_http(self) -> httpx.Client:
         return httpx.Client(
-            headers={"User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=self.config.timeout,
-            limits=DEFAULT_LIMITS,
+            transport=new_transport(DEFAULT_LIMITS),
             follow_redirects=False,
         )
 
@@ -247,20 +292,44 @@ class _ThroughTheRequestPath(httpx.Client):
         return self._api.send_generated(method, url, arguments)
 
 
-def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:
-    """Read the whole body; with a deadline, stop a server that trickles it past the deadline
-    (httpx's timeouts apply to each read, not to the whole body)."""
+def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.Response:
+    """Read and decode the whole body into a plain response, at most `limit` bytes once
+    decompressed (a gzip bomb stops at the cap), by `bound` (the sockets enforce it too)."""
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
+    chunks: list[bytes] = []
     try:
-        if deadline.at is None:
-            response.read()
-            return response
-        chunks = []
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            if deadline.expired():
-                raise httpx.ReadTimeout("the deadline passed while reading the response")
+        if response.is_stream_consumed:  # a transport that answered from memory, decoded
+            if len(response.content) > limit:
+                raise BodyTooLarge(limit)
+            chunks.append(response.content)
+        else:
+            for raw in response.iter_raw():
+                chunks.extend(decoder.feed(raw))
+                if bound.expired():
+                    raise httpx.ReadTimeout("the deadline passed while reading the response")
+            chunks.extend(decoder.finish())
+    except BodyTooLarge:
+        too_large = True
+    except BaseException:
+        chunks.clear()  # the error's traceback keeps this frame: not what was read with it
+        raise
+    else:
+        too_large = False
     finally:
         response.close()
+    if too_large:
+        # Raised here, outside the except block: the error then keeps no traceback of the
+        # decoder's frames, which hold what was read (the memory is freed at once).
+        chunks.clear()
+        request = response.request
+        raise ResponseTooLargeError(
+            f"{request.method} {safe_url(request.url)} returned {response.status_code} with a "
+            f"body larger than max_response_bytes ({limit} bytes, decompressed); reading "
+            "stopped there",
+            url=safe_url(request.url),
+            status_code=response.status_code,
+            limit=limit,
+        )
     dropped = ("content-encoding", "content-length", "transfer-encoding")
     return httpx.Response(
         response.status_code,
@@ -270,9 +339,86 @@ def _read_body(response: httpx.Response, deadline: Deadline) -> httpx.Response:
     )
 
 
-def _fits(deadline: Deadline, delay: float) -> bool:
-    left = deadline.remaining()
-    return left is None or delay < left
+def _bound_stream(response: httpx.Response, deadline: Deadline) -> None:
+    """Bound a streamed reply the caller reads later: its socket reads keep the call's
+    deadline, and a compressed body is inflated a slice at a time (httpx inflates each
+    network read whole: 64 KiB of a gzip bomb is 64 MiB at once). Once decoded here, the
+    body's Content-Encoding and Content-Length no longer describe it and are removed."""
+    assert isinstance(response.stream, httpx.SyncByteStream)
+    if deadline.at is not None:
+        response.stream = _DeadlineStream(response.stream, deadline.at)
+    coding = response.headers.get("content-encoding", "")
+    if coding and decodes(coding):
+        response.stream = _InflatingStream(response.stream, coding, deadline)
+        del response.headers["content-encoding"]
+        if "content-length" in response.headers:
+            del response.headers["content-length"]
+
+
+class _InflatingStream(httpx.SyncByteStream):
+    def __init__(self, stream: httpx.SyncByteStream, coding: str, deadline: Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+        # No total limit here: a download may be large; its size is checked by its caller.
+        self._decoder = BoundedDecoder(coding, 1 << 62)
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self._stream:
+            for start in range(0, len(raw), STREAM_SLICE):
+                for piece in self._decoder.feed(raw[start : start + STREAM_SLICE]):
+                    yield piece
+                # Inflating is CPU, not socket reads: the call's deadline is checked here too.
+                if self._deadline.expired():
+                    raise httpx.ReadTimeout("the deadline passed while decoding the response")
+        for piece in self._decoder.finish():
+            yield piece
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A streamed reply's body whose every socket read is bounded by the call's deadline
+    (a trickling event stream or download ends when the call's time is up)."""
+
+    def __init__(self, stream: httpx.SyncByteStream, at: float) -> None:
+        self._stream = stream
+        self._at = at
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = self._stream.__iter__()
+        while True:
+            token = RESPONSE_DEADLINE.set(self._at)
+            try:
+                chunk = chunks.__next__()
+            except StopIteration:
+                return
+            finally:
+                RESPONSE_DEADLINE.reset(token)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+# Statuses of a start request after which the server (or a gateway before it) may have
+# created the run: it failed while, or after, processing it. 503 says it did not.
+_MAY_HAVE_STARTED = frozenset({500, 502, 504})
+
+
+def _may_exist(error: APIStatusError, workflow_id: str) -> APIStatusError:
+    if error.status_code not in _MAY_HAVE_STARTED:
+        return error
+    return RunMayExistServerError(
+        f"{error.message}; the run of workflow {workflow_id} may have been created. It was "
+        "not retried, to avoid a duplicate: look for it with get_runs() before trying again",
+        method=error.method,
+        url=error.url,
+        status_code=error.status_code,
+        body=error.body,
+        headers=error.headers,
+        workflow_id=workflow_id,
+    )
 
 
 def _log_retry(method: str, url: httpx.URL, attempt: int, delay: float, why: str) -> None:

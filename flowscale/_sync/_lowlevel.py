@@ -7,8 +7,12 @@ operation added to the spec is callable here right after `scripts/regenerate`, w
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from .._errors import ResponseValidationError
 from .._operations import Call, GeneratedOperation, generated_operations, operation
 from ._http import SyncAPI
 
@@ -77,7 +81,7 @@ class Endpoint:
             FlowscaleError: the subclass for the failure (`APIStatusError` and its
                 subclasses for error replies, `APIConnectionError` for the network).
         """
-        with self._call(kwargs):
+        with self._call(kwargs), _unreadable_reply(self.name):
             return self._generated.sync(*args, client=self._api.generated_client(), **kwargs)
 
     def detailed(self, *args: Any, **kwargs: Any) -> object:
@@ -87,10 +91,24 @@ class Endpoint:
         Raises:
             FlowscaleError: as for calling the operation itself.
         """
-        with self._call(kwargs):
+        with self._call(kwargs), _unreadable_reply(self.name):
             return self._generated.sync_detailed(
                 *args, client=self._api.generated_client(), **kwargs
             )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}: {self._generated.summary}>"
+
+
+@contextmanager
+def _unreadable_reply(name: str) -> Iterator[None]:
+    """The generated parser's failures on a hostile body, as the SDK's typed error."""
+    try:
+        yield
+    except (RecursionError, json.JSONDecodeError) as exc:
+        raise ResponseValidationError(
+            f"the reply of {name} cannot be read ({type(exc).__name__})",
+            url="",
+            status_code=0,
+            body=None,
+        ) from None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import pathlib
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -10,6 +11,8 @@ from typing import Any, TypeVar
 import attrs
 
 import flowscale
+from flowscale._deadline import Deadline
+from flowscale._paths import safe_name
 
 from ._console import err_console, interactive_stderr
 from ._context import Session
@@ -18,7 +21,13 @@ from ._interrupt import after_interrupt
 from ._output import display_path, print_json, print_lines
 from ._progress import Mode, RunDisplay
 
-__all__ = ["WaitOptions", "default_out_dir", "follow_and_save", "make_display"]
+__all__ = [
+    "WaitOptions",
+    "default_out_dir",
+    "follow_and_save",
+    "make_display",
+    "time_left",
+]
 
 T = TypeVar("T")
 DEFAULT_OUT_ROOT = pathlib.Path("flowscale-outputs")
@@ -32,8 +41,17 @@ class WaitOptions:
     cancel_on_timeout: bool = False
 
 
+def time_left(deadline: Deadline) -> float | None:
+    """The seconds left before `deadline` for the next call (None: no deadline), rounded
+    down to a tenth, as error messages show them."""
+    left = deadline.remaining()
+    return None if left is None else max(math.floor(left * 10) / 10, 0.1)
+
+
 def default_out_dir(run_id: str) -> pathlib.Path:
-    return DEFAULT_OUT_ROOT / run_id
+    """`flowscale-outputs/<run id>/`; a run id that is not a safe file name (`../..`, an
+    absolute path, a device name) is replaced by one derived from it, inside that folder."""
+    return DEFAULT_OUT_ROOT / safe_name(run_id, fallback="run")
 
 
 def make_display(session: Session, title: str, *, enabled: bool = True) -> RunDisplay:

@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 import flowscale
+from flowscale._deadline import Deadline
 
 from ._context import json_option, session_of
 from ._durations import format_duration
-from ._follow import WaitOptions, follow_and_save, interruptible, make_display
+from ._follow import WaitOptions, follow_and_save, interruptible, make_display, time_left
 from ._options import out_option, wait_options
 from ._output import jsonable, print_json, print_lines, print_table, run_json
 
@@ -188,15 +189,18 @@ def wait_run(
     Shows the same progress as `flowscale run` and prints the saved paths.
     """
     session = session_of(ctx)
+    # --timeout bounds the whole wait: the title's lookups take a share of it, the wait the rest.
+    deadline = Deadline.after(wait_timeout)
     with session.client() as client:
+        title = _title(client, run_id, deadline)
         follow_and_save(
             client,
             session,
-            make_display(session, _title(client, run_id)),
+            make_display(session, title),
             run_id,
             workflow_id=None,
             options=WaitOptions(
-                timeout=wait_timeout,
+                timeout=time_left(deadline),
                 poll_interval=poll_interval,
                 cancel_on_interrupt=cancel_on_interrupt,
                 cancel_on_timeout=cancel_on_timeout,
@@ -241,8 +245,15 @@ def _workflow_names(client: flowscale.Flowscale) -> dict[str, str]:
         return {}
 
 
-def _title(client: flowscale.Flowscale, run_id: str) -> str:
-    """The workflow's name for the display; best effort (the wait reports real errors)."""
+def _title(client: flowscale.Flowscale, run_id: str, deadline: Deadline) -> str:
+    """The workflow's name for the display; best effort (the wait reports real errors). Its
+    two lookups take at most a tenth of the time left before `deadline` each, none at all
+    when that is under 10 s: the wait gets the time it was given."""
+    left = deadline.remaining()
+    if left is not None:
+        if left < 10:
+            return "run"
+        client = client.with_options(timeout=left / 10, max_retries=0)
     try:
         workflow_id = client.get_run(run_id).workflow_id
     except flowscale.FlowscaleError:

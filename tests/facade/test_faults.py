@@ -164,3 +164,28 @@ def test_an_expired_link_is_a_clear_download_error(
     assert caught.value.status_code == 403
     assert "sig=" not in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_an_ambiguous_5xx_on_execute_says_the_run_may_exist(
+    client: Any, server: LocalServer, status: int
+) -> None:
+    from flowscale import RunMayExistError, RunMayExistServerError
+
+    server.faults.status(status, route="execute_workflow", count=1)
+    with pytest.raises(RunMayExistServerError) as caught:
+        client.execute_workflow(TEXT_TO_IMAGE, {"text_51536": "x"})
+    assert isinstance(caught.value, RunMayExistError)
+    assert isinstance(caught.value, ServerError)
+    assert caught.value.status_code == status
+    assert caught.value.workflow_id == TEXT_TO_IMAGE
+    assert requests(server, "execute_workflow") == 1  # not retried: no duplicate
+
+
+def test_a_4xx_or_503_on_execute_is_not_a_may_exist(client: Any, server: LocalServer) -> None:
+    from flowscale import RunMayExistError
+
+    server.faults.status(503, route="execute_workflow")
+    with pytest.raises(ServerError) as caught:
+        client.execute_workflow(TEXT_TO_IMAGE, {"text_51536": "x"})
+    assert not isinstance(caught.value, RunMayExistError)  # 503: the server did not process it
