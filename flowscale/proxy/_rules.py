@@ -18,6 +18,8 @@ __all__ = ["Rule", "rule_for"]
 
 
 class Rule(enum.Enum):
+    """How the proxy treats an operation: what it checks before forwarding it, if it does."""
+
     EXECUTE = "execute"  # allow-list, in-flight limit, proxy's group_id, record the owner
     LIST_RUNS = "list_runs"  # forced to the principal's group_id
     OUTPUT = "output"  # only outputs of the principal's runs
@@ -36,6 +38,18 @@ SCOPED = {
 
 
 def rule_for(operation: Operation, expose: Iterable[str] = ()) -> Rule:
+    """The rule of one operation of the spec.
+
+    Args:
+        operation: An operation of the route table.
+        expose: Cluster operations (tag ``comfy``) offered to signed-in users, by operation id
+            (``ProxyPolicy.expose``).
+
+    Returns:
+        Its own rule for the four scoped operations; `Rule.RUN` for one that acts on a run
+        (a ``run_id`` path parameter); `Rule.CLUSTER` for an exposed cluster operation;
+        `Rule.REFUSED` for anything else.
+    """
     if operation.operation_id in SCOPED:
         return SCOPED[operation.operation_id]
     if "run_id" in operation.path_params:
