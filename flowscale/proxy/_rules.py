@@ -20,13 +20,21 @@ __all__ = ["Rule", "rule_for"]
 class Rule(enum.Enum):
     """How the proxy treats an operation: what it checks before forwarding it, if it does."""
 
-    EXECUTE = "execute"  # allow-list, in-flight limit, proxy's group_id, record the owner
-    LIST_RUNS = "list_runs"  # forced to the principal's group_id
-    OUTPUT = "output"  # only outputs of the principal's runs
-    WORKFLOWS = "workflows"  # the list filtered by the allow-list
-    RUN = "run"  # one run: its owner only
-    CLUSTER = "cluster"  # the deployment's state, exposed by policy
-    REFUSED = "refused"  # not offered through the proxy (404)
+    EXECUTE = "execute"
+    """Starting a run: the allow-lists, the in-flight limit, the proxy's group_id, the owner
+    recorded."""
+    LIST_RUNS = "list_runs"
+    """Listing runs: the principal's only (their group_id is forced)."""
+    OUTPUT = "output"
+    """An output: of the principal's runs only."""
+    WORKFLOWS = "workflows"
+    """The workflow list, filtered by the allow-lists."""
+    RUN = "run"
+    """One run: its owner only."""
+    CLUSTER = "cluster"
+    """The deployment's state (health, queue): only when the policy exposes it."""
+    REFUSED = "refused"
+    """Not offered through the proxy (404)."""
 
 
 SCOPED = {
