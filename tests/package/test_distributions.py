@@ -97,7 +97,7 @@ def test_the_wheel_metadata(dist_dir: Path) -> None:
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["Author"]
     assert meta.get_all("Project-URL")
-    assert set(meta.get_all("Provides-Extra") or []) == {"cli", "server"}  # no public `dev`
+    assert set(meta.get_all("Provides-Extra") or []) == {"cli", "proxy", "server"}  # no `dev`
     core = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     assert sorted(re.split(r"[<>=!~ ;\[]", r)[0] for r in core) == ["attrs", "httpx"]
     classifiers = set(meta.get_all("Classifier") or [])
