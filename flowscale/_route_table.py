@@ -50,6 +50,9 @@ class Operation:
 
 @attrs.frozen(slots=True)
 class Match:
+    """A request matched to an operation: the operation, and the values of its path
+    parameters by name (e.g. ``{"run_id": "..."}``)."""
+
     operation: Operation
     path_params: Mapping[str, str]
 

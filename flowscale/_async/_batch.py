@@ -49,15 +49,54 @@ class _BatchClient(Protocol):
     """The client methods a batch uses (`AsyncFlowscale` has them). A protocol rather than the
     client class: the client makes batches, so importing it here would be a cycle."""
 
-    def with_options(self, *, max_retries: int | None = None) -> _BatchClient: ...
+    def with_options(self, *, max_retries: int | None = None) -> _BatchClient:
+        """A client like this one with other options.
+
+        Args:
+            max_retries: Retries per request (None: keep the client's).
+
+        Returns:
+            The client with those options; this one is unchanged.
+        """
+        ...
 
     async def execute_workflow(
         self, workflow_id: str, inputs: Mapping[str, Any], group_id: str | None = None
-    ) -> SubmittedRun: ...
+    ) -> SubmittedRun:
+        """Start a run of a workflow (one request, never retried once it may have started one).
 
-    async def cancel_run(self, run_id: str) -> str: ...
+        Args:
+            workflow_id: The workflow to run.
+            inputs: The workflow's inputs by name (text, numbers, files).
+            group_id: A label the run is listed under; the batch sets one per row.
 
-    async def get_runs(self, group_id: str | None = None, *, page_size: int = 10) -> RunPage: ...
+        Returns:
+            The run started.
+        """
+        ...
+
+    async def cancel_run(self, run_id: str) -> str:
+        """Cancel a run.
+
+        Args:
+            run_id: The run to cancel.
+
+        Returns:
+            The API's confirmation message.
+        """
+        ...
+
+    async def get_runs(self, group_id: str | None = None, *, page_size: int = 10) -> RunPage:
+        """List runs, newest first (the batch finds a row's run by its group id).
+
+        Args:
+            group_id: Only the runs of this group (None: all runs).
+            page_size: Runs per page.
+
+        Returns:
+            The first page of runs.
+        """
+        ...
 
     async def wait_for_run(
         self,
@@ -67,11 +106,34 @@ class _BatchClient(Protocol):
         timeout: float | None = 600.0,
         cancel_on_timeout: bool = False,
         workflow_id: str | None = None,
-    ) -> RunResult: ...
+    ) -> RunResult:
+        """Wait until a run ends.
+
+        Args:
+            run_id: The run to wait for.
+            poll_interval: Seconds between polls when the event stream is not available.
+            timeout: Seconds to wait in all (None: no limit).
+            cancel_on_timeout: Cancel the run when the timeout passes.
+            workflow_id: The run's workflow, for the errors' context.
+
+        Returns:
+            The finished run with its outputs.
+        """
+        ...
 
     async def download_outputs(
         self, result: RunResult, directory: str | os.PathLike[str]
-    ) -> list[pathlib.Path]: ...
+    ) -> list[pathlib.Path]:
+        """Download every output of a finished run into a folder.
+
+        Args:
+            result: The finished run.
+            directory: The folder the files go into.
+
+        Returns:
+            The paths of the files written.
+        """
+        ...
 
 
 __all__ = ["AsyncBatch"]

@@ -86,12 +86,34 @@ def route_path(scope: Scope) -> str:
 class FlowscaleProxy:
     """An ASGI app serving the Flowscale API paths, forwarding to ``upstream`` with ``api_key``.
 
-    ``authenticate`` is called with each request (sync or async) and returns a `Principal`;
-    raising means 401. ``policy`` holds the limits, ``ownership`` the run and output owners
-    (in-memory SQLite by default). ``pages`` is an optional ASGI app for paths that are not API
-    operations (the demo page). Mount it anywhere (Starlette/FastAPI ``Mount``); call
-    ``aclose()`` at shutdown (done for you when it is served with an ASGI lifespan).
+    Mount it anywhere (Starlette/FastAPI ``Mount``); call ``aclose()`` at shutdown (done for
+    you when it is served with an ASGI lifespan).
+
+    Args:
+        upstream: The Flowscale API's base URL (a trailing ``/`` is dropped).
+        api_key: The API key, added to every forwarded request and never sent to a caller.
+        authenticate: Called with each request (a Starlette ``Request``, headers only), sync
+            or async; returns the caller's `Principal`. Raising means 401 and nothing is
+            forwarded (the message of an `AuthenticationError` goes into the reply).
+        policy: The limits (default: ``ProxyPolicy()``).
+        ownership: Who owns which run and output (default: an in-memory
+            `SQLiteOwnershipStore`).
+        table: The operations served (default: the spec's).
+        pages: An ASGI app for paths that are not API operations (the demo page).
+        timeout: Seconds each read from and write to the upstream may take.
+        connect_timeout: Seconds to connect to the upstream, or to wait for a free pooled
+            connection.
+        max_connections: Upstream connections at most, pooled.
+
+    Raises:
+        ValueError: An empty ``api_key``, or an ``upstream`` that is not a plain http(s) base
+            URL.
     """
+
+    upstream: str
+    """The upstream's base URL, without a trailing ``/``."""
+    policy: ProxyPolicy
+    """The limits in force."""
 
     def __init__(
         self,
@@ -109,8 +131,8 @@ class FlowscaleProxy:
     ) -> None:
         if not api_key:
             raise ValueError("the proxy needs the upstream API key")
-        self.upstream = upstream.rstrip("/")
-        self.policy = policy or ProxyPolicy()
+        self.upstream: str = upstream.rstrip("/")
+        self.policy: ProxyPolicy = policy or ProxyPolicy()
         self._key = api_key
         self._key_bytes = api_key.encode()
         self._authenticate = authenticate
@@ -139,6 +161,17 @@ class FlowscaleProxy:
         return f"FlowscaleProxy(upstream={self.upstream!r})"
 
     def rule(self, operation_id: str) -> Rule:
+        """How the proxy treats an operation.
+
+        Args:
+            operation_id: An operation id of the route table, e.g. ``get_run``.
+
+        Returns:
+            Its `Rule` (with this policy's ``expose``).
+
+        Raises:
+            KeyError: No such operation in the table.
+        """
         return self._rules[operation_id]
 
     @staticmethod
@@ -148,6 +181,7 @@ class FlowscaleProxy:
         return f"fsp-{digest[:32]}"
 
     async def aclose(self) -> None:
+        """Close the upstream connections and the ownership store (at shutdown)."""
         await self._upstream.aclose()
         await self._ownership.close()
 
@@ -253,6 +287,15 @@ class FlowscaleProxy:
 
     # ---- upstream --------------------------------------------------------------------------
     def upstream_headers(self, scope: Scope) -> RawHeaders:
+        """The headers to forward for a request: the caller's, filtered, plus the API key.
+
+        Args:
+            scope: The ASGI scope of the caller's request.
+
+        Returns:
+            The caller's headers without credentials, cookies and hop-by-hop headers, and
+            ``X-API-KEY``.
+        """
         headers = filter_headers(scope["headers"], NOT_FORWARDED_UP)
         headers.append((b"x-api-key", self._key_bytes))
         return headers
@@ -265,6 +308,20 @@ class FlowscaleProxy:
         headers: RawHeaders,
         body: AsyncIterator[bytes] | None = None,
     ) -> UpstreamReply:
+        """Send a request to the upstream; the reply's body is still to be read.
+
+        A timeout is answered to the caller as 504, an unreachable upstream as 502.
+
+        Args:
+            method: The HTTP method.
+            path: The path below the upstream's base URL, e.g. ``/api/v1/runs``.
+            query: The encoded query string ("" for none).
+            headers: The headers to send (see `upstream_headers`).
+            body: The request body's chunks (None: no body).
+
+        Returns:
+            The reply; always ``aclose()`` it.
+        """
         target = path + (f"?{query}" if query else "")
         try:
             return await self._upstream.open(method, target, headers, body)
@@ -288,6 +345,14 @@ class FlowscaleProxy:
             await response.aclose()
 
     def redact(self, data: bytes) -> bytes:
+        """A reply body with the API key replaced, should the upstream have echoed it.
+
+        Args:
+            data: The upstream's reply body.
+
+        Returns:
+            The body, with every occurrence of the key as ``[redacted]`` (logged as an error).
+        """
         if self._key_bytes in data:
             logger.error("the upstream echoed the API key in a reply: redacted")
             return data.replace(self._key_bytes, REDACTED)
@@ -296,9 +361,18 @@ class FlowscaleProxy:
     # ---- ownership -------------------------------------------------------------------------
     @property
     def ownership(self) -> OwnershipStore:
+        """The store of run and output owners."""
         return self._ownership
 
     async def run_owner(self, run_id: str) -> str | None:
+        """Who started a run, as recorded (cached; the store is asked once per run).
+
+        Args:
+            run_id: The run's id.
+
+        Returns:
+            The owner's principal id, or None if the run is not recorded.
+        """
         owner = self._owners.get(run_id)
         if owner is None:
             owner = await self._ownership.run_owner(run_id)
@@ -307,6 +381,12 @@ class FlowscaleProxy:
         return owner
 
     async def add_run(self, run_id: str, principal: Principal) -> None:
+        """Record the principal as a run's owner (the first owner recorded stays).
+
+        Args:
+            run_id: The run's id.
+            principal: Who started it.
+        """
         if self._owners.get(run_id) is None:
             await self._ownership.add_run(run_id, principal.id)
             _remember(self._owners, run_id, principal.id)
@@ -341,6 +421,15 @@ class FlowscaleProxy:
             _remember(self._learned, run_id, known)
 
     async def owns_run(self, principal: Principal, run_id: str) -> bool:
+        """Whether a run is the principal's: as recorded, else by its group on the upstream.
+
+        Args:
+            principal: The caller.
+            run_id: The run asked for.
+
+        Returns:
+            True if the principal owns it (a run found by its group is recorded).
+        """
         owner = await self.run_owner(run_id)
         if owner is not None:
             return owner == principal.id
@@ -353,6 +442,11 @@ class FlowscaleProxy:
         return False
 
     async def learn_recent_runs(self, principal: Principal) -> None:
+        """Record the principal's most recent runs and their outputs, read from the upstream.
+
+        Args:
+            principal: Whose runs (by the group the proxy gives them).
+        """
         query = {
             "group_id": self.group_of(principal),
             "page_size": str(LEARN_PAGE_SIZE),
@@ -365,6 +459,17 @@ class FlowscaleProxy:
             await self.learn_runs(principal, data.get("runs"))
 
     async def runs_in_flight(self, principal: Principal) -> int:
+        """The principal's runs that have not ended, and executes under way.
+
+        At the policy's limit by what the proxy saw, it asks the upstream which of the runs
+        have ended since.
+
+        Args:
+            principal: The caller.
+
+        Returns:
+            The count of runs in flight.
+        """
         limit = self.policy.max_runs_in_flight
         open_runs = await self._ownership.open_runs(principal.id)
         if limit is not None and len(open_runs) + self._starting[principal.id] >= limit:
@@ -378,9 +483,20 @@ class FlowscaleProxy:
         return len(open_runs) + self._starting[principal.id]
 
     def forget(self, run_id: str) -> None:
+        """Drop what the proxy remembers of a run's outputs and end (so it is recorded again).
+
+        Args:
+            run_id: The run's id.
+        """
         self._learned.pop(run_id, None)
 
     def starting(self, principal: Principal, delta: int) -> None:
+        """Count executes under way for the principal (``+1`` before one, ``-1`` after).
+
+        Args:
+            principal: The caller.
+            delta: The change in the count.
+        """
         self._starting[principal.id] += delta
         if self._starting[principal.id] <= 0:
             del self._starting[principal.id]

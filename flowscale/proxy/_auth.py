@@ -39,14 +39,34 @@ def _optional_ids(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else _ids(value)
 
 
-@attrs.frozen(slots=True)
+# The __init__ is written out rather than generated with attrs converters: a converter's
+# field shows up in type checkers as a synthesized descriptor class without a docstring.
+@attrs.frozen(slots=True, init=False)
 class Principal:
-    """An authenticated end user. ``id`` scopes everything they see (runs, outputs, limits);
-    ``workflows``, if not None, is their own workflow allow-list (the global one still applies)."""
+    """An authenticated end user, as an authentication hook returns them.
+
+    Args:
+        id: Who they are; it scopes everything they see (runs, outputs, limits).
+        workflows: Their own workflow allow-list (None: no list of their own; the policy's
+            global one still applies).
+        claims: What the hook knows of them (a JWT's claims); kept out of the repr.
+
+    Raises:
+        ValueError: An empty ``id``.
+        TypeError: ``workflows`` is one string rather than a collection of ids.
+    """
 
     id: str = attrs.field(validator=attrs.validators.min_len(1))
-    workflows: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
-    claims: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    workflows: frozenset[str] | None
+    claims: Mapping[str, Any] = attrs.field(repr=False)
+
+    def __init__(
+        self,
+        id: str,
+        workflows: Iterable[str] | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.__attrs_init__(id, _optional_ids(workflows), {} if claims is None else claims)
 
 
 class AuthenticationError(Exception):
@@ -68,16 +88,28 @@ def bearer_token(request: Request) -> str:
 
 
 class JWTVerifier:
-    """Verify ``Authorization: Bearer <JWT>`` and make a Principal of its claims.
+    """Verify ``Authorization: Bearer <JWT>`` and make a `Principal` of its claims.
 
-    Give either ``secret`` (HS256) or public keys (``public_keys``: PEM strings or key
-    objects, or ``jwks``: a JWK Set as a dict, a JSON string or a file path) for RS256/ES256.
-    The algorithms accepted follow from the keys, never from the token: a token signed with
-    HS256 is refused by a verifier holding public keys (the RS/HS confusion, where a public key
-    would be used as an HMAC secret), and ``alg: none`` is never accepted. ``exp`` and the
-    subject claim are required; ``audience``/``issuer``, when given, must match; ``leeway``
-    seconds of clock skew are tolerated. ``workflows_claim`` names a claim holding the user's
-    own workflow allow-list (a list of ids).
+    An authentication hook for `FlowscaleProxy`: calling it with a request returns the
+    principal or raises `AuthenticationError`. Give exactly one of ``secret`` (HS256) or
+    public keys (``public_keys`` or ``jwks``, for RS256/ES256). The algorithms accepted follow
+    from the keys, never from the token: a token signed with HS256 is refused by a verifier
+    holding public keys (the RS/HS confusion, where a public key would be used as an HMAC
+    secret), and ``alg: none`` is never accepted. ``exp`` and the subject claim are required.
+
+    Args:
+        secret: The HS256 secret, at least 32 bytes.
+        public_keys: RSA or EC P-256 public keys: PEM strings or key objects.
+        jwks: A JWK Set of public keys: a dict, a JSON string or a file path.
+        audience: The ``aud`` a token must have (None: a token with an ``aud`` is refused).
+        issuer: The ``iss`` a token must have (None: not checked).
+        leeway: Seconds of clock skew tolerated on ``exp``, ``nbf`` and ``iat``.
+        subject_claim: The claim that becomes `Principal.id`.
+        workflows_claim: A claim holding the user's own workflow allow-list (a list of ids).
+
+    Raises:
+        ValueError: Not exactly one kind of key, a short secret, a private key, or a key type
+            other than RSA and EC.
     """
 
     def __init__(
@@ -122,6 +154,18 @@ class JWTVerifier:
         return self.verify(bearer_token(request))
 
     def verify(self, token: str) -> Principal:
+        """Verify a token (without the ``Bearer`` prefix) and make its principal.
+
+        Args:
+            token: The encoded JWT.
+
+        Returns:
+            The principal: the subject claim as its id, the claims, the workflows claim.
+
+        Raises:
+            AuthenticationError: The token is malformed, expired, of another audience or
+                issuer, signed with an algorithm or key not accepted, or lacks a claim.
+        """
         # A token is verified once, then served from a bounded cache until it expires: the
         # signature check costs more than the rest of a proxied get_run.
         cached = self._cache.get(token)

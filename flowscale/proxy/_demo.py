@@ -47,7 +47,12 @@ PAGE_HEADERS = [
 
 
 class DemoSite:
-    """The page and the demo sign-in, as an ASGI app for the proxy's non-API paths."""
+    """The page and the demo sign-in, as an ASGI app for the proxy's non-API paths.
+
+    Args:
+        secret: The HS256 secret that signs demo tokens (None: a random one).
+        ttl: Seconds a demo token is valid.
+    """
 
     def __init__(self, secret: str | None = None, ttl: float = DEMO_TOKEN_TTL) -> None:
         self._secret = secret or secrets.token_urlsafe(32)
@@ -55,9 +60,22 @@ class DemoSite:
         self._files = importlib.resources.files("flowscale.proxy") / "static"
 
     def verifier(self) -> JWTVerifier:
+        """The authentication hook accepting this site's demo tokens.
+
+        Returns:
+            A `JWTVerifier` with the site's secret, audience and issuer.
+        """
         return JWTVerifier(secret=self._secret, audience=DEMO_AUDIENCE, issuer=DEMO_ISSUER)
 
     def mint(self, user: str) -> str:
+        """Sign in a demo user: a token valid for the site's ``ttl``.
+
+        Args:
+            user: The demo user's name (the principal is ``demo:<user>``).
+
+        Returns:
+            The encoded JWT.
+        """
         now = int(time.time())
         claims = {
             "sub": f"demo:{user}",
@@ -112,7 +130,16 @@ class DemoSite:
 
 
 def demo_proxy(upstream: str, api_key: str, site: DemoSite | None = None) -> FlowscaleProxy:
-    """The proxy of demo mode: demo sign-ins, the page, health and queue exposed."""
+    """The proxy of demo mode: demo sign-ins, the page, health and queue exposed.
+
+    Args:
+        upstream: The upstream API's base URL (``flowscale proxy --demo``: a local server).
+        api_key: The upstream's API key.
+        site: The page and sign-in (None: a `DemoSite` with a random secret).
+
+    Returns:
+        The proxy, serving the page at ``/demo/`` beside the API.
+    """
     site = site or DemoSite()
     policy = ProxyPolicy(expose={"check_health", "get_queue"}, max_runs_in_flight=3)
     return FlowscaleProxy(upstream, api_key, site.verifier(), policy=policy, pages=site)

@@ -24,31 +24,74 @@ def _origins(value: Iterable[str]) -> tuple[str, ...]:
     return origins
 
 
-@attrs.frozen(slots=True, kw_only=True)
+# The __init__ is written out rather than generated with attrs converters: a converter's
+# field shows up in type checkers as a synthesized descriptor class without a docstring.
+@attrs.frozen(slots=True, kw_only=True, init=False)
 class ProxyPolicy:
-    """The proxy's rules.
+    """The proxy's rules: which workflows, how much, how often, from which browser origins.
 
-    - ``workflows``: the global workflow allow-list (None: every workflow). A principal's own
-      list (``Principal.workflows``) narrows it further.
-    - ``max_upload_bytes``: the largest request body, counted while it streams (413 beyond).
-    - ``max_runs_in_flight``: runs a principal may have queued or running (429 beyond).
-    - ``requests_per_second`` and ``burst``: a principal's request rate (429 beyond).
-    - ``retry_after``: the Retry-After (seconds) of a 429 for runs in flight.
-    - ``cors_origins``: browser origins allowed to call (none: no CORS headers at all).
-    - ``expose``: cluster operations offered to signed-in users, e.g. {"check_health",
-      "get_queue"} (none by default: they describe the whole deployment, not one user's runs).
+    Args:
+        workflows: The global workflow allow-list (None: every workflow). A principal's own
+            list (`Principal.workflows`) narrows it further.
+        max_upload_bytes: The largest request body, counted while it streams (413 beyond).
+        max_runs_in_flight: Runs a principal may have queued or running (429 beyond; None:
+            no limit).
+        requests_per_second: A principal's request rate (429 beyond; None: no limit).
+        burst: Requests a principal may make at once before the rate applies.
+        retry_after: The Retry-After (seconds) of a 429 for runs in flight.
+        cors_origins: Browser origins allowed to call, like ``https://app.example`` (none: no
+            CORS headers at all).
+        expose: Cluster operations offered to signed-in users, e.g. ``{"check_health",
+            "get_queue"}`` (none by default: they describe the whole deployment, not one
+            user's runs).
+
+    Raises:
+        ValueError: A CORS origin that is a wildcard, has no scheme or ends in ``/``.
+        TypeError: ``workflows`` or ``expose`` is one string rather than a collection of ids.
     """
 
-    workflows: frozenset[str] | None = attrs.field(default=None, converter=_optional_ids)
-    max_upload_bytes: int = 64 * MIB
-    max_runs_in_flight: int | None = 4
-    requests_per_second: float | None = 20.0
-    burst: int = 40
-    retry_after: int = 2
-    cors_origins: tuple[str, ...] = attrs.field(default=(), converter=_origins)
-    expose: frozenset[str] = attrs.field(default=frozenset(), converter=_ids)
+    workflows: frozenset[str] | None
+    max_upload_bytes: int
+    max_runs_in_flight: int | None
+    requests_per_second: float | None
+    burst: int
+    retry_after: int
+    cors_origins: tuple[str, ...]
+    expose: frozenset[str]
+
+    def __init__(
+        self,
+        *,
+        workflows: Iterable[str] | None = None,
+        max_upload_bytes: int = 64 * MIB,
+        max_runs_in_flight: int | None = 4,
+        requests_per_second: float | None = 20.0,
+        burst: int = 40,
+        retry_after: int = 2,
+        cors_origins: Iterable[str] = (),
+        expose: Iterable[str] = frozenset(),
+    ) -> None:
+        self.__attrs_init__(
+            workflows=_optional_ids(workflows),
+            max_upload_bytes=max_upload_bytes,
+            max_runs_in_flight=max_runs_in_flight,
+            requests_per_second=requests_per_second,
+            burst=burst,
+            retry_after=retry_after,
+            cors_origins=_origins(cors_origins),
+            expose=_ids(expose),
+        )
 
     def allows_workflow(self, principal: Principal, workflow_id: str) -> bool:
+        """Whether the principal may run the workflow: on the global list and their own.
+
+        Args:
+            principal: The caller.
+            workflow_id: The workflow asked for.
+
+        Returns:
+            True when neither allow-list leaves it out.
+        """
         if self.workflows is not None and workflow_id not in self.workflows:
             return False
         return principal.workflows is None or workflow_id in principal.workflows

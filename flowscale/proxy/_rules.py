@@ -18,13 +18,23 @@ __all__ = ["Rule", "rule_for"]
 
 
 class Rule(enum.Enum):
-    EXECUTE = "execute"  # allow-list, in-flight limit, proxy's group_id, record the owner
-    LIST_RUNS = "list_runs"  # forced to the principal's group_id
-    OUTPUT = "output"  # only outputs of the principal's runs
-    WORKFLOWS = "workflows"  # the list filtered by the allow-list
-    RUN = "run"  # one run: its owner only
-    CLUSTER = "cluster"  # the deployment's state, exposed by policy
-    REFUSED = "refused"  # not offered through the proxy (404)
+    """How the proxy treats an operation: what it checks before forwarding it, if it does."""
+
+    EXECUTE = "execute"
+    """Starting a run: the allow-lists, the in-flight limit, the proxy's group_id, the owner
+    recorded."""
+    LIST_RUNS = "list_runs"
+    """Listing runs: the principal's only (their group_id is forced)."""
+    OUTPUT = "output"
+    """An output: of the principal's runs only."""
+    WORKFLOWS = "workflows"
+    """The workflow list, filtered by the allow-lists."""
+    RUN = "run"
+    """One run: its owner only."""
+    CLUSTER = "cluster"
+    """The deployment's state (health, queue): only when the policy exposes it."""
+    REFUSED = "refused"
+    """Not offered through the proxy (404)."""
 
 
 SCOPED = {
@@ -36,6 +46,18 @@ SCOPED = {
 
 
 def rule_for(operation: Operation, expose: Iterable[str] = ()) -> Rule:
+    """The rule of one operation of the spec.
+
+    Args:
+        operation: An operation of the route table.
+        expose: Cluster operations (tag ``comfy``) offered to signed-in users, by operation id
+            (``ProxyPolicy.expose``).
+
+    Returns:
+        Its own rule for the four scoped operations; `Rule.RUN` for one that acts on a run
+        (a ``run_id`` path parameter); `Rule.CLUSTER` for an exposed cluster operation;
+        `Rule.REFUSED` for anything else.
+    """
     if operation.operation_id in SCOPED:
         return SCOPED[operation.operation_id]
     if "run_id" in operation.path_params:

@@ -52,7 +52,26 @@ def uvicorn_config(app: ASGIApp, **overrides: Any) -> uvicorn.Config:
 
 
 class ProxyServer:
-    """``app`` served on ``host:port`` (0: any free port) from a background thread."""
+    """``app`` served by uvicorn on ``host:port`` from a background thread (tests, the demo).
+
+    The socket is bound when the server is made, so ``url`` is known before it starts. Use it
+    as a context manager (``with ProxyServer(app) as server:``), or call `start` and `stop`.
+
+    Args:
+        app: The ASGI app to serve, e.g. a `FlowscaleProxy`.
+        host: The address to listen on.
+        port: The port (0: any free port).
+
+    Raises:
+        OSError: The address cannot be bound.
+    """
+
+    app: ASGIApp
+    """The app served."""
+    host: str
+    """The address listened on."""
+    url: str
+    """The server's base URL, e.g. ``http://127.0.0.1:8787``."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -64,6 +83,14 @@ class ProxyServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
+        """Serve from a background thread; returns once the server is listening.
+
+        Returns:
+            This server.
+
+        Raises:
+            RuntimeError: The server failed to start (the cause is chained).
+        """
         ready = threading.Event()
         failure: list[BaseException] = []
 
@@ -92,6 +119,7 @@ class ProxyServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving (open connections get a short grace period) and close the socket."""
         if self._thread is None:
             return
         self._server.should_exit = True

@@ -22,6 +22,8 @@ import yaml
 from PIL import Image
 
 import flowscale
+import flowscale.proxy
+import flowscale.server
 from flowscale.server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,6 +196,10 @@ def test_the_built_reference_documents_every_public_name(site: Path) -> None:
     anchors = set(re.findall(r'id="(flowscale\.[\w.]+)"', html))
     missing = {f"flowscale.{name}" for name in flowscale.__all__} - anchors
     assert not missing, sorted(missing)
+    # The extras' packages too: every name they export.
+    for package in (flowscale.proxy, flowscale.server):
+        missing = {f"{package.__name__}.{name}" for name in package.__all__} - anchors
+        assert not missing, sorted(missing)
     # The methods too: each public method of the clients has its own entry.
     for client in ("Flowscale", "AsyncFlowscale"):
         cls = getattr(flowscale, client)

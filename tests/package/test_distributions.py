@@ -97,9 +97,12 @@ def test_the_wheel_metadata(dist_dir: Path) -> None:
     assert meta["Requires-Python"] == ">=3.11"
     assert meta["Author"]
     assert meta.get_all("Project-URL")
-    assert set(meta.get_all("Provides-Extra") or []) == {"cli", "server"}  # no public `dev`
+    assert set(meta.get_all("Provides-Extra") or []) == {"cli", "proxy", "server"}  # no `dev`
     core = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
-    assert sorted(re.split(r"[<>=!~ ;\[]", r)[0] for r in core) == ["attrs", "httpx"]
+    # httpx and attrs, plus the two small ones chosen since: filetype (content sniffing of file
+    # inputs, issue 11) and sniffio (httpcore looks it up on every async request, issue 9).
+    names = sorted(re.split(r"[<>=!~ ;\[]", r)[0] for r in core)
+    assert names == ["attrs", "filetype", "httpx", "sniffio"]
     classifiers = set(meta.get_all("Classifier") or [])
     for minor in (11, 12, 13):
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers

@@ -81,13 +81,17 @@ def test_the_demo_page_in_chromium(
             page.fill("textarea[name=text_51536]", "a lighthouse at dusk")
             page.click("#run-button")
             image = page.wait_for_selector("#output-image", timeout=30_000)
+            # Predicates as functions, not expressions: playwright evaluates an expression
+            # with eval() on every poll, which the page's CSP (no 'unsafe-eval') refuses once
+            # a poll runs outside the first DevTools call, i.e. whenever the first is false.
             page.wait_for_function(
-                "document.getElementById('output-image').complete &&"
-                " document.getElementById('output-image').naturalWidth > 0",
+                "() => { const img = document.getElementById('output-image');"
+                " return img.complete && img.naturalWidth > 0; }",
                 timeout=30_000,
             )
             page.wait_for_function(
-                "document.getElementById('status').textContent === 'completed'", timeout=30_000
+                "() => document.getElementById('status').textContent === 'completed'",
+                timeout=30_000,
             )
             assert image is not None
             assert page.eval_on_selector("#output-image", "img => img.naturalWidth") == 512
