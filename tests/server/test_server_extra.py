@@ -94,7 +94,9 @@ def test_the_pytest_fixtures_name_the_extra(tmp_path: Path) -> None:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 errors" in result.stdout
-    assert result.stdout.count("the flowscale_server fixture needs starlette, uvicorn") == 2
+    # Each error names the extra (pytest may repeat it in its short summary, as wide as the
+    # terminal allows).
+    assert result.stdout.count("the flowscale_server fixture needs starlette, uvicorn") >= 2
     assert INSTALL in result.stdout
 
 
