@@ -39,6 +39,7 @@ from .._sync_utils import (
     interrupt_reader,
     sleep,
 )
+from .._transport import Interrupter, interruptible
 from ._ops import Operations
 
 __all__ = ["RunEventStream", "EventStreamUnavailableError"]
@@ -108,6 +109,8 @@ class RunEventStream:
         self._reading = False  # inside a read of `_response` (maybe in another thread)
         self._on_open: Callable[[RunEventStream], Any] | None = None
         self._opened = False
+        # Ends a request of this stream in flight (connecting, awaiting the headers) on close.
+        self._interrupter = Interrupter()
 
     @property
     def last_seq(self) -> int:
@@ -141,6 +144,7 @@ class RunEventStream:
         reading in another thread is woken at once (its socket is shut down) and ends.
         """
         self._closed = True
+        self._interrupter.interrupt()
         if self._reading and interrupt_reader(self._response):
             return  # the reader wakes up, sees `_closed` and releases the response itself
         self._release()
@@ -248,15 +252,16 @@ class RunEventStream:
         timeout = httpx.Timeout(self._ops.api.config.timeout.connect, read=self._read_timeout)
         last_seq = self.cursor.last_seq
         try:
-            response = self._ops.open_event_stream(
-                self.run_id,
-                from_seq=last_seq + 1,
-                # Last-Event-ID is what an SSE server expects on reconnect; it wins over from_seq.
-                last_event_id=str(last_seq) if last_seq else None,
-                deadline=self._deadline,
-                timeout=timeout,
-                retry=self._connect_retry,
-            )
+            with interruptible(self._interrupter):
+                response = self._ops.open_event_stream(
+                    self.run_id,
+                    from_seq=last_seq + 1,
+                    # Last-Event-ID is what an SSE server expects on reconnect (wins over from_seq).
+                    last_event_id=str(last_seq) if last_seq else None,
+                    deadline=self._deadline,
+                    timeout=timeout,
+                    retry=self._connect_retry,
+                )
         except APIStatusError as exc:
             if exc.status_code not in NO_STREAM_STATUSES:
                 raise
@@ -283,7 +288,8 @@ class RunEventStream:
 
     def _run_has_ended(self) -> bool:
         """Whether the run is over: asked when a stream closes before its final event."""
-        run = self._ops.get_run(self.run_id, self._deadline)
+        with interruptible(self._interrupter):
+            run = self._ops.get_run(self.run_id, self._deadline)
         return run.is_finished
 
     def _read(self, response: httpx.Response) -> Iterator[list[RunEvent]]:
