@@ -969,7 +969,9 @@ class AsyncFlowscale:
         skipped, started runs are waited for, a lost start request is looked up by the row's
         group id. `out_dir` saves each row's outputs into a folder of its own.
         `retry_failed=K` re-runs a failed row up to K times; `timeout` bounds each row's
-        wait. See the README's "Batch runs".
+        attempt whole (its start, the lookups of a lost reply, the wait); a row past it
+        before its run is confirmed ends unfinished and a resume looks for that run first.
+        See the README's "Batch runs".
         """
         from ._batch import AsyncBatch
 

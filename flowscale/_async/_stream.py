@@ -377,7 +377,16 @@ class AsyncRunEventStream:
                 error = _Silent("the stream closed before the run ended")
             if not got_event:
                 failures += 1
-            if failures > self._max_reconnects or self._deadline.expired():
+            if self._deadline.expired():
+                # The subscription's own timeout, whatever the last read died of: the one
+                # error its docstring names, so a caller can tell it from a dead server.
+                raise APITimeoutError(
+                    f"the event stream of run {self.run_id} reached its deadline "
+                    f"({type(error).__name__}: {error or 'connection lost'})",
+                    method="GET",
+                    url=getattr(error, "url", None) or self._url,
+                ) from error
+            if failures > self._max_reconnects:
                 raise APIConnectionError(
                     f"the event stream of run {self.run_id} kept failing "
                     f"({type(error).__name__}: {error or 'connection lost'})",

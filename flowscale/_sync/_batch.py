@@ -13,7 +13,6 @@ import contextlib
 import os
 import pathlib
 import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -37,7 +36,8 @@ from .._batch import (
     row_folder,
 )
 from .._concurrency import AdaptiveLimit
-from .._errors import FlowscaleError
+from .._deadline import Deadline
+from .._errors import APITimeoutError, FlowscaleError
 from .._manifest import Action, Manifest, ManifestError, RowRecord, RowState, next_action, reconcile
 from .._retry import RetryPolicy
 from .._sync_utils import WorkerPool, new_queue, sleep
@@ -50,10 +50,13 @@ class _BatchClient(Protocol):
     """The client methods a batch uses (`Flowscale` has them). A protocol rather than the
     client class: the client makes batches, so importing it here would be a cycle."""
 
-    def with_options(self, *, max_retries: int | None = None) -> _BatchClient:
+    def with_options(
+        self, *, timeout: float | None = None, max_retries: int | None = None
+    ) -> _BatchClient:
         """A client like this one with other options.
 
         Args:
+            timeout: Seconds for each request (None: keep the client's).
             max_retries: Retries per request (None: keep the client's).
 
         Returns:
@@ -331,6 +334,8 @@ class Batch:
         retries = self._retry_failed
         attempt = record.attempt if record is not None else 0
         run_id: str | None = None
+        # The row's timeout bounds each attempt whole: lookups, submit and wait.
+        deadline = Deadline.after(self._timeout)
         if action is Action.DONE:
             assert record is not None
             return _from_record(record)
@@ -340,7 +345,7 @@ class Batch:
         elif action is Action.RECONCILE:
             assert record is not None
             assert record.group_id is not None
-            run_id = self._find(row, record.group_id)
+            run_id = self._find(row, record.group_id, deadline)
             if run_id is not None:
                 assert manifest is not None
                 manifest.submitted(row.index, run_id)
@@ -351,20 +356,22 @@ class Batch:
             attempt = 1
         while True:
             if run_id is None:
-                submitted = self._submit(row, key, attempt)
+                submitted = self._submit(row, key, attempt, deadline)
                 if isinstance(submitted, RowResult):
                     return submitted
                 run_id = submitted
-            result = self._follow(row, key, run_id, attempt)
+            result = self._follow(row, key, run_id, attempt, deadline)
             if result.status is RowStatus.FAILED and retries > 0 and not self._stopping:
                 retries -= 1
                 attempt += 1
                 run_id = None
+                deadline = Deadline.after(self._timeout)
                 continue
             return result
 
-    def _submit(self, row: BatchRow, key: str, attempt: int) -> str | RowResult:
-        """Start the row's run, exactly once: its run id, or the row's failure."""
+    def _submit(self, row: BatchRow, key: str, attempt: int, deadline: Deadline) -> str | RowResult:
+        """Start the row's run, exactly once: its run id, or the row's failure (unfinished
+        once `deadline` passes: the manifest still says submitting, a resume reconciles)."""
         if self._stopping:
             raise _Stopped
         manifest = self._manifest
@@ -377,13 +384,17 @@ class Batch:
         while True:
             pause = self.limit.pause()
             if pause:
-                sleep(pause)
+                sleep(deadline.cap(pause))
             if self._stopping:
                 raise _Stopped
+            left = deadline.remaining()
+            if left is not None and left <= 0:
+                return _timed_out(row, key, attempt, self._timeout)
+            submitter = (
+                self._submitter if left is None else self._submitter.with_options(timeout=left)
+            )
             try:
-                submitted = self._submitter.execute_workflow(
-                    self._workflow_id, inputs, group_id=group
-                )
+                submitted = submitter.execute_workflow(self._workflow_id, inputs, group_id=group)
             except (TypeError, ValueError) as exc:  # the row's inputs cannot be sent
                 if manifest is not None:
                     manifest.invalid(row.index, key, describe(exc))
@@ -396,13 +407,13 @@ class Batch:
                 if outcome is SubmitOutcome.REJECTED:
                     return self._failed(row, key, None, attempt, exc)
                 unknown += 1
-                found = self._find(row, group)
+                found = self._find(row, group, deadline)
                 if found is not None:
                     run_id = found
                     break
                 if unknown >= MAX_UNKNOWN_SUBMITS:
                     return self._failed(row, key, None, attempt, exc)
-                sleep(_BACKOFF.backoff(unknown))
+                sleep(deadline.cap(_BACKOFF.backoff(unknown)))
                 continue
             run_id = submitted.run_id
             self.limit.on_success()
@@ -412,31 +423,43 @@ class Batch:
         self.counts.submitted += 1
         return run_id
 
-    def _find(self, row: BatchRow, group: str) -> str | None:
+    def _find(self, row: BatchRow, group: str, deadline: Deadline) -> str | None:
         """The run of `group`, if the execute that carried it created one. Raises
-        `_Unreachable` rather than guess when the service cannot be asked."""
+        `_Unreachable` rather than guess when the service cannot be asked (before
+        `deadline` passes)."""
         attempt = 0
         while True:
             attempt += 1
+            left = deadline.remaining()
+            if left is not None and left <= 0:
+                raise _Unreachable(_timeout_error(row, self._timeout))
+            # Under a deadline each lookup is one request: this loop is the retry.
+            client = (
+                self._client
+                if left is None
+                else self._client.with_options(timeout=left, max_retries=0)
+            )
             try:
-                page = self._client.get_runs(group, page_size=10)
+                page = client.get_runs(group, page_size=10)
             except FlowscaleError as exc:
-                if attempt >= MAX_LOST_FOLLOWS or self._stopping:
+                if attempt >= MAX_LOST_FOLLOWS or self._stopping or deadline.expired():
                     raise _Unreachable(exc) from exc
                 if classify_submit_error(exc) is SubmitOutcome.OVERLOAD:
                     self.limit.on_overload(retry_after_of(exc))
-                sleep(max(self.limit.pause(), _BACKOFF.backoff(attempt)))
+                sleep(deadline.cap(max(self.limit.pause(), _BACKOFF.backoff(attempt))))
                 continue
             return reconcile([run.id for run in page.runs if run.group_id in (None, group)])
 
-    def _follow(self, row: BatchRow, key: str, run_id: str, attempt: int) -> RowResult:
+    def _follow(
+        self, row: BatchRow, key: str, run_id: str, attempt: int, deadline: Deadline
+    ) -> RowResult:
         manifest = self._manifest
-        ends = None if self._timeout is None else time.monotonic() + self._timeout
         lost = 0
         self._in_flight[row.index] = run_id
         try:
             while True:
-                left = None if ends is None else max(0.001, ends - time.monotonic())
+                remaining = deadline.remaining()
+                left = None if remaining is None else max(0.001, remaining)
                 try:
                     result = self._client.wait_for_run(
                         run_id,
@@ -490,6 +513,21 @@ class Batch:
         return RowResult(
             row.index, key, RowStatus.UNFINISHED, run_id, error=describe(exc), attempts=attempt
         )
+
+
+def _timeout_error(row: BatchRow, timeout: float | None) -> APITimeoutError:
+    return APITimeoutError(
+        f"row {row.index} reached its timeout ({timeout:g} s) before its run was confirmed",
+        method="POST",
+        url=f"row {row.index}",
+    )
+
+
+def _timed_out(row: BatchRow, key: str, attempt: int, timeout: float | None) -> RowResult:
+    """A row whose timeout passed before its run was confirmed: unfinished, and left
+    `submitting` in the manifest, so a resume looks for the run before sending again."""
+    error = describe(_timeout_error(row, timeout))
+    return RowResult(row.index, key, RowStatus.UNFINISHED, error=error, attempts=attempt)
 
 
 def _from_record(record: RowRecord) -> RowResult:

@@ -16,8 +16,9 @@ from flowscale._deadline import Deadline
 
 from ._context import json_option, session_of
 from ._durations import format_duration
+from ._errors import CliError, ExitCode
 from ._follow import WaitOptions, follow_and_save, interruptible, make_display, time_left
-from ._options import out_option, wait_options
+from ._options import OPTIONAL_DURATION, out_option, wait_options
 from ._output import jsonable, print_json, print_lines, print_table, run_json
 
 __all__ = ["runs"]
@@ -214,7 +215,8 @@ def wait_run(
     epilog="""\b
 Examples:
   flowscale runs events 3f0c9a2e-...
-  flowscale runs events 3f0c9a2e-... --from-seq 10 --json   # one JSON object a line""",
+  flowscale runs events 3f0c9a2e-... --from-seq 10 --json   # one JSON object a line
+  flowscale runs events 3f0c9a2e-... --timeout 1h""",
 )
 @click.argument("run_id", metavar="RUN")
 @click.option(
@@ -222,19 +224,48 @@ Examples:
     type=click.IntRange(min=1),
     help="Start at this sequence number (default: replay from the first event).",
 )
+@click.option(
+    "--timeout",
+    "-t",
+    "events_timeout",
+    type=OPTIONAL_DURATION,
+    default="10m",
+    show_default=True,
+    help="Stop watching after this long (90s, 10m, 1h30m; 'none': no limit). Exit code 6.",
+)
 @json_option
 @click.pass_context
-def run_events(ctx: click.Context, run_id: str, from_seq: int | None) -> None:
+def run_events(
+    ctx: click.Context, run_id: str, from_seq: int | None, events_timeout: float | None
+) -> None:
     """Print a run's events as they arrive, until its final event.
 
     With --json, one JSON object per line (the event as the server sent it).
     """
     session = session_of(ctx)
-    with session.client() as client, client.subscribe_run_events(run_id, from_seq=from_seq) as s:
-        for event in s:
-            line = json.dumps(_event_json(event)) if session.json else _event_text(event)
-            sys.stdout.write(line + "\n")
-            sys.stdout.flush()  # a pipe reader sees each event when it happens
+    deadline = Deadline.after(events_timeout)
+    last_seq: int | None = None
+    try:
+        with (
+            session.client() as client,
+            # Its own deadline starts after `deadline`, so `deadline` has passed when it ends.
+            client.subscribe_run_events(run_id, from_seq=from_seq, timeout=events_timeout) as s,
+        ):
+            for event in s:
+                line = json.dumps(_event_json(event)) if session.json else _event_text(event)
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()  # a pipe reader sees each event when it happens
+                last_seq = event.seq
+    except flowscale.APITimeoutError:
+        if events_timeout is None or not deadline.expired():
+            raise  # one request's own timeout, not --timeout: reported as an API failure
+        resume = f" --from-seq {last_seq + 1}" if last_seq is not None else ""
+        raise CliError(
+            f"stopped watching run {run_id} after {format_duration(events_timeout)} (--timeout)",
+            ExitCode.TIMEOUT,
+            f"resume with: flowscale runs events {run_id}{resume}",
+            run_id=run_id,
+        ) from None
 
 
 def _workflow_names(client: flowscale.Flowscale) -> dict[str, str]:

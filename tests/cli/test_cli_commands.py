@@ -270,6 +270,29 @@ def test_runs_events_text_and_json(
     ]
 
 
+def test_runs_events_timeout_ends_with_code_6(
+    cli: Cli, cli_inproc: InProcessCli, client: flowscale.Flowscale
+) -> None:
+    # A slow run outlives --timeout: the command stops watching, says so, and exits 6 (as
+    # `runs wait`), leaving the run alone.
+    submitted = client.execute_workflow(SLOW, {"prompt": "x"})
+    try:
+        wait_status(client, submitted.run_id, {"running"})
+        result = cli("runs", "events", submitted.run_id, "--timeout", "1s")
+        assert result.returncode == 6, result.stderr
+        assert "status   running" in result.stdout  # what came before the deadline is shown
+        assert "--timeout" in result.stderr
+        assert f"flowscale runs events {submitted.run_id} --from-seq" in result.stderr
+        as_json = cli_inproc("runs", "events", submitted.run_id, "-t", "0.5s", "--json")
+        assert as_json.returncode == 6
+        error = json.loads(as_json.stdout.splitlines()[-1])["error"]
+        assert error["type"] == "RunTimeoutError"
+        assert error["run_id"] == submitted.run_id
+        assert client.get_run(submitted.run_id).status == "running"
+    finally:
+        client.cancel_run(submitted.run_id)
+
+
 def test_runs_cancel(cli: Cli, client: flowscale.Flowscale) -> None:
     submitted = client.execute_workflow(SLOW, {"prompt": "x"})
     wait_status(client, submitted.run_id, {"running"})
