@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import pathlib
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
@@ -56,6 +57,7 @@ SortOrder = Literal["asc", "desc"]
 # Ids are UUIDs and file names; this leaves room for any real one, and keeps every URL far
 # below the length servers and httpx refuse.
 MAX_ID_CHARS = 1024
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _check_id(name: str, value: Any) -> str:
@@ -63,7 +65,7 @@ def _check_id(name: str, value: Any) -> str:
         raise TypeError(f"{name} must be a non-empty str, not {value!r:.80}")
     if len(value) > MAX_ID_CHARS:
         raise ValueError(f"{name} is {len(value)} characters long; at most {MAX_ID_CHARS}")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+    if _CONTROL.search(value):
         raise ValueError(f"{name} {value[:80]!r} contains a control character")
     return value
 

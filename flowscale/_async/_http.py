@@ -39,7 +39,6 @@ from .._errors import (
     RunMayExistError,
     RunMayExistServerError,
 )
-from .._inputs import EncodedInputs
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
@@ -155,7 +154,9 @@ class AsyncAPI:
             # The whole response of this attempt (headers and body) must arrive by `bound`:
             # the socket wrapper of _transport.py enforces it on every read.
             bound = attempt_deadline(deadline, phases)
-            request_timeout = bound.bound(phases)
+            # Without a deadline of the call's own, the bound is the read timeout itself:
+            # no phase needs capping (and no new Timeout per request).
+            request_timeout = phases if deadline.at is None else bound.bound(phases)
             started = time.perf_counter()
             bounded = RESPONSE_DEADLINE.set(bound.at)
             opened: AbstractContextManager[Mapping[str, Any]] = (
@@ -294,6 +295,12 @@ class _ThroughTheRequestPath(httpx.AsyncClient):
 async def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.Response:
     """Read and decode the whole body into a plain response, at most `limit` bytes once
     decompressed (a gzip bomb stops at the cap), by `bound` (the sockets enforce it too)."""
+    if _declared_within(response, limit):
+        # The common reply: not compressed and no longer than the cap says it is. h11 reads
+        # exactly Content-Length bytes, and the sockets keep the deadline: nothing to bound
+        # here, and no second response to build.
+        await response.aread()
+        return response
     decoder = BoundedDecoder(response.headers.get("content-encoding", ""), limit)
     chunks: list[bytes] = []
     try:
@@ -335,6 +342,20 @@ async def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> h
         headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped],
         content=b"".join(chunks),
         request=response.request,
+    )
+
+
+def _declared_within(response: httpx.Response, limit: int) -> bool:
+    """Whether a reply is sent uncompressed with a Content-Length of at most `limit`."""
+    headers = response.headers
+    if "content-encoding" in headers or response.is_stream_consumed:
+        return False
+    declared = headers.get("content-length")
+    return (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) <= limit
     )
 
 
