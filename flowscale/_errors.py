@@ -18,6 +18,7 @@ __all__ = [
     "ClientClosedError",
     "ConfigurationError",
     "DownloadError",
+    "EventStreamUnavailableError",
     "FieldError",
     "FlowscaleError",
     "NotFoundError",
@@ -167,6 +168,16 @@ class PermissionDeniedError(AuthenticationError):
 
 class NotFoundError(APIStatusError):
     """404: no such run, workflow or output."""
+
+
+class EventStreamUnavailableError(APIStatusError):
+    """The server answered a run's events URL with something other than an event stream
+    (an error status, or a reply of another content type).
+
+    Waiting never raises it (the waiter polls the run instead); iterating
+    `subscribe_run_events()` does, so its caller can fall back to `get_run()`. The blocking
+    and the asyncio clients raise this same class.
+    """
 
 
 class OutputTimedOutError(APIStatusError):

@@ -25,6 +25,7 @@ from .._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    EventStreamUnavailableError,
     FlowscaleError,
     RateLimitError,
     ServerError,
@@ -41,7 +42,7 @@ from .._status import safe_url
 from .._transport import Interrupter, interruptible
 from ._ops import AsyncOperations
 
-__all__ = ["AsyncRunEventStream", "EventStreamUnavailableError"]
+__all__ = ["AsyncRunEventStream"]
 
 logger = logging.getLogger("flowscale")
 
@@ -50,10 +51,6 @@ logger = logging.getLogger("flowscale")
 NO_STREAM_STATUSES = (405, 501)
 # Bytes read after the final event to return the connection to the pool (see `_drain`).
 DRAIN_LIMIT = 64 * 1024
-
-
-class EventStreamUnavailableError(APIStatusError):
-    """The server answered the events URL with something other than an event stream."""
 
 
 class AsyncRunEventStream:

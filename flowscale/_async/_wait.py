@@ -14,6 +14,7 @@ from .._errors import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
+    EventStreamUnavailableError,
     FlowscaleError,
     RateLimitError,
     RunTimeoutError,
@@ -24,7 +25,7 @@ from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import EventsMissed, PollRetry, Update
 from ._ops import AsyncOperations
-from ._stream import AsyncRunEventStream, EventStreamUnavailableError
+from ._stream import AsyncRunEventStream
 
 __all__ = ["AsyncRunWaiter"]
 

@@ -18,6 +18,7 @@ from .._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    EventStreamUnavailableError,
     FlowscaleError,
     RateLimitError,
     ServerError,
@@ -42,7 +43,7 @@ from .._sync_utils import (
 from .._transport import Interrupter, interruptible
 from ._ops import Operations
 
-__all__ = ["RunEventStream", "EventStreamUnavailableError"]
+__all__ = ["RunEventStream"]
 
 logger = logging.getLogger("flowscale")
 
@@ -51,10 +52,6 @@ logger = logging.getLogger("flowscale")
 NO_STREAM_STATUSES = (405, 501)
 # Bytes read after the final event to return the connection to the pool (see `_drain`).
 DRAIN_LIMIT = 64 * 1024
-
-
-class EventStreamUnavailableError(APIStatusError):
-    """The server answered the events URL with something other than an event stream."""
 
 
 class RunEventStream:

@@ -14,6 +14,7 @@ from .._errors import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
+    EventStreamUnavailableError,
     FlowscaleError,
     RateLimitError,
     RunTimeoutError,
@@ -25,7 +26,7 @@ from .._tracker import RunTracker
 from .._types import SUCCESS_STATUSES, RunResult
 from .._updates import EventsMissed, PollRetry, Update
 from ._ops import Operations
-from ._stream import EventStreamUnavailableError, RunEventStream
+from ._stream import RunEventStream
 
 __all__ = ["RunWaiter"]
 

@@ -115,6 +115,37 @@ def test_a_failed_run_raises_when_polling_too(client: Any, server: LocalServer) 
         client.execute_workflow_async(FAIL, {"prompt": "p"}, poll_interval=0.05, timeout=60)
 
 
+@pytest.mark.parametrize("status", [501, 405])
+def test_a_server_without_event_stream_raises_one_exported_error(
+    server: LocalServer, status: int
+) -> None:
+    import asyncio
+
+    import flowscale
+
+    server.faults.status(status, route="stream_run_events")
+    with flowscale.Flowscale(api_key=server.api_key, base_url=server.base_url) as sync_client:
+        run_id = sync_client.execute_workflow(SLOW, {"seconds": 0.01}).run_id
+        with pytest.raises(flowscale.EventStreamUnavailableError) as sync_caught:
+            list(sync_client.subscribe_run_events(run_id))
+
+    async def in_async() -> BaseException:
+        async with flowscale.AsyncFlowscale(
+            api_key=server.api_key, base_url=server.base_url
+        ) as async_client:
+            with pytest.raises(flowscale.EventStreamUnavailableError) as caught:
+                async with async_client.subscribe_run_events(run_id) as stream:
+                    [event async for event in stream]
+            return caught.value
+
+    async_error = asyncio.run(in_async())
+    for error in (sync_caught.value, async_error):
+        assert type(error) is flowscale.EventStreamUnavailableError  # one class for both
+        assert isinstance(error, flowscale.APIStatusError)
+        assert error.status_code == status
+        assert server.api_key not in str(error)
+
+
 def test_a_cancelled_run_raises(client: Any) -> None:
     submitted = client.execute_workflow(SLOW, {"seconds": 5})
     message = client.cancel_run(submitted.run_id)
