@@ -144,7 +144,10 @@ class ChunkWriter:
     def write(self, chunk: bytes) -> None:
         self._fh.write(chunk)
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        pass
+
+    def abandon(self) -> None:
         pass
 
 

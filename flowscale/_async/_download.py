@@ -470,12 +470,16 @@ async def write_output(
     """Write the output into a caller's binary file object; returns the bytes written."""
     written = 0
     writer = ChunkWriter(fh)
-    async for chunk in iter_output(
-        api, output, deadline=deadline, progress=progress, refresh=refresh
-    ):
-        await writer.write(chunk)
-        written += len(chunk)
-    await writer.flush()
+    try:
+        async for chunk in iter_output(
+            api, output, deadline=deadline, progress=progress, refresh=refresh
+        ):
+            await writer.write(chunk)
+            written += len(chunk)
+    except BaseException:
+        await writer.abandon()
+        raise
+    await writer.close()
     return written
 
 

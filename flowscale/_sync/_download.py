@@ -471,10 +471,16 @@ def write_output(
     """Write the output into a caller's binary file object; returns the bytes written."""
     written = 0
     writer = ChunkWriter(fh)
-    for chunk in iter_output(api, output, deadline=deadline, progress=progress, refresh=refresh):
-        writer.write(chunk)
-        written += len(chunk)
-    writer.flush()
+    try:
+        for chunk in iter_output(
+            api, output, deadline=deadline, progress=progress, refresh=refresh
+        ):
+            writer.write(chunk)
+            written += len(chunk)
+    except BaseException:
+        writer.abandon()
+        raise
+    writer.close()
     return written
 
 
