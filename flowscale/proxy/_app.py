@@ -733,7 +733,12 @@ class _Call:
                     logger.error("the upstream echoed the API key in a stream: cut")
                     return  # unfinished: the server closes the connection, the caller resumes
                 tail = chunk[-(len(key) - 1) :] if len(key) > 1 else b""
-                await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+                # The last bytes (e.g. the run's end event) go out with the end of the body:
+                # one write, and the caller has the whole reply at once.
+                more = not response.complete
+                await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
+                if not more:
+                    return
         except UpstreamError as exc:
             logger.warning("the upstream broke off a stream (%s): cutting it here too", exc)
             return

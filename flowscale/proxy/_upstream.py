@@ -227,6 +227,10 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
         return chunk
 
+    @property
+    def drained(self) -> bool:
+        return self._complete and not self._chunks
+
     def finish(self) -> bool:
         """End the exchange; True if the connection can carry another one."""
         self._busy = False
@@ -264,6 +268,12 @@ class UpstreamReply:
             raise UpstreamError("ReadError: the reply is closed")
         while chunk := await connection.next_chunk():
             yield chunk
+
+    @property
+    def complete(self) -> bool:
+        """Whether all of the body has come and been handed on (nothing more will)."""
+        connection = self._connection
+        return connection is None or connection.drained
 
     async def aclose(self) -> None:
         """Hand the connection back (a body not read to its end closes it)."""
