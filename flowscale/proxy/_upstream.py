@@ -30,6 +30,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 HIGH_WATER = 256 * 1024
 LOW_WATER = 64 * 1024
 RELAY_CHUNK = 256 * 1024  # at most this much of what is buffered is handed on at once
+MAX_HEAD_BYTES = 64 * 1024  # a reply's status line and headers (llhttp itself has no limit)
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE = re.compile(rb"[\r\n\0]")
 _TARGET = re.compile(rb"/[!-~]*")  # printable ASCII, no spaces
@@ -59,6 +60,7 @@ class _Connection(asyncio.Protocol):
     def _begin(self, *, head_only: bool) -> None:
         self._head_only = head_only
         self._got_bytes = False
+        self._head_bytes = 0
         self._status = 0
         self._headers: RawHeaders = []
         self._informational = False
@@ -97,9 +99,15 @@ class _Connection(asyncio.Protocol):
         self._got_bytes = True
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             self._fail(UpstreamError(f"RemoteProtocolError: {type(exc).__name__}"))
             self.close()
+            return
+        if not self._head_done:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:  # endless headers: not held in memory
+                self._fail(UpstreamError("RemoteProtocolError: reply headers too large"))
+                self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -14,6 +14,7 @@ import pytest
 
 from flowscale.proxy._upstream import (
     HIGH_WATER,
+    MAX_HEAD_BYTES,
     Upstream,
     UpstreamError,
     UpstreamReply,
@@ -249,6 +250,34 @@ def test_a_reply_faster_than_its_reader_is_buffered_only_up_to_a_bound() -> None
             await reply.aclose()
             assert seen == size
             assert most <= 2 * HIGH_WATER  # reading paused, not the whole reply in memory
+        finally:
+            await upstream.aclose()
+            server.close()
+
+    run(case)
+
+
+def test_endless_headers_and_an_upgrade_are_refused() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await read_head(reader)
+        if b"/upgrade" in head:
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: x\r\nconnection: upgrade")
+            writer.write(b"\r\n\r\nraw bytes")
+            await writer.drain()
+            await asyncio.sleep(30)
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(4 * MAX_HEAD_BYTES // 16):
+            writer.write(b"x-h%09d: 1\r\n" % i)  # 16 bytes a line, never an end
+            await writer.drain()
+
+    async def case() -> None:
+        server, url, _ = await serving(handler)
+        upstream = Upstream(url)
+        try:
+            with pytest.raises(UpstreamError, match="headers too large"):
+                await upstream.open("GET", "/", [])
+            with pytest.raises(UpstreamError, match="RemoteProtocolError"):
+                await upstream.open("GET", "/upgrade", [])
         finally:
             await upstream.aclose()
             server.close()
