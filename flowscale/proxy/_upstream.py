@@ -335,7 +335,7 @@ class Upstream:
         body: AsyncIterator[bytes] | None = None,
     ) -> UpstreamReply:
         """Send the request; the reply's headers are in, its body still to be read."""
-        head = self._request_head(method, target, headers, body is not None)
+        head, length = self._request_head(method, target, headers, body is not None)
         # A pooled connection the upstream closed just as it was reused fails before any
         # reply; a request without a body is safe to send once more on a fresh one.
         retry = body is None and method in SAFE_METHODS
@@ -344,7 +344,7 @@ class Upstream:
             while True:
                 connection, reused = await self._connection()
                 try:
-                    return await self._exchange(connection, method, head, body)
+                    return await self._exchange(connection, method, head, body, length)
                 except UpstreamTimeout:
                     raise
                 except UpstreamError:
@@ -355,12 +355,15 @@ class Upstream:
             self._free_slot()
             raise
 
-    def _request_head(self, method: str, target: str, headers: RawHeaders, has_body: bool) -> bytes:
+    def _request_head(
+        self, method: str, target: str, headers: RawHeaders, has_body: bool
+    ) -> tuple[bytes, int | None]:
+        """The request line and headers, and the body's declared length (None: chunked)."""
         path = self._prefix + target.encode("ascii")
         if not _TARGET.fullmatch(path):
             raise UpstreamError(f"LocalProtocolError: invalid request target {target!r}")
         lines = [method.encode("ascii"), b" ", path, b" HTTP/1.1\r\nhost: ", self._host_header]
-        framed = False
+        lengths = set()
         for name, value in headers:
             # Headers come from a parsed request or from the proxy itself; a line break in
             # one would smuggle a second request to the upstream, so check regardless.
@@ -368,14 +371,23 @@ class Upstream:
                 raise UpstreamError("LocalProtocolError: invalid header")
             lowered = name.lower()
             if lowered == b"content-length":
-                framed = True
-            elif lowered in (b"host", b"transfer-encoding"):
+                lengths.add(value.strip())
+                continue  # written below, once, as the body is framed
+            if lowered in (b"host", b"transfer-encoding"):
                 continue  # the proxy frames the request itself
             lines += (b"\r\n", name, b": ", value)
-        if has_body and not framed:
-            lines.append(b"\r\ntransfer-encoding: chunked")
+        length = None
+        if has_body:
+            if len(lengths) > 1 or not all(v.isdigit() for v in lengths):
+                raise UpstreamError("LocalProtocolError: invalid content-length")
+            if lengths:
+                length = int(lengths.pop())
+                lines += (b"\r\ncontent-length: ", str(length).encode())
+            else:
+                lines.append(b"\r\ntransfer-encoding: chunked")
+        # No body: no length either, or the upstream would read the next request as one.
         lines.append(b"\r\n\r\n")
-        return b"".join(lines)
+        return b"".join(lines), length
 
     async def _exchange(
         self,
@@ -383,13 +395,14 @@ class Upstream:
         method: str,
         head: bytes,
         body: AsyncIterator[bytes] | None,
+        length: int | None,
     ) -> UpstreamReply:
         connection.start(head_only=method == "HEAD")
         try:
             if body is None:
                 await connection.write(head)
             else:
-                await self._send_body(connection, head, body, b"transfer-encoding: chunked" in head)
+                await self._send_body(connection, head, body, length)
             status, headers = await connection.head()
         except BaseException:
             connection.close()
@@ -398,18 +411,30 @@ class Upstream:
         return UpstreamReply(self, connection, status, headers)
 
     async def _send_body(
-        self, connection: _Connection, head: bytes, body: AsyncIterator[bytes], chunked: bool
+        self,
+        connection: _Connection,
+        head: bytes,
+        body: AsyncIterator[bytes],
+        length: int | None,
     ) -> None:
+        """The body, chunked or exactly as long as declared (else the connection is dropped)."""
         pending = head
+        left = length
         async for chunk in body:
             if connection.closed:
                 return  # the upstream answered early (and closed): its reply is what counts
-            if chunked:
+            if left is None:
                 chunk = b"%x\r\n%b\r\n" % (len(chunk), chunk)
+            else:
+                left -= len(chunk)
+                if left < 0:  # more than declared would reach the upstream as a request
+                    raise UpstreamError("LocalProtocolError: body longer than its length")
             await connection.write(pending + chunk if pending else chunk)
             pending = b""
+        if left:
+            raise UpstreamError("LocalProtocolError: body shorter than its length")
         if not connection.closed:
-            await connection.write(pending + (b"0\r\n\r\n" if chunked else b""))
+            await connection.write(pending + (b"0\r\n\r\n" if length is None else b""))
 
     # ---- the pool --------------------------------------------------------------------------
     async def _take_slot(self) -> None:

@@ -283,3 +283,53 @@ def test_endless_headers_and_an_upgrade_are_refused() -> None:
             server.close()
 
     run(case)
+
+
+def test_a_body_is_framed_by_its_declared_length_and_never_overruns_it() -> None:
+    received: list[bytes] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await read_head(reader)
+            size = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\r\n") if b"length:" in line),
+                0,
+            )
+            received.append(head + await reader.readexactly(size))
+            writer.write(OK)
+            await writer.drain()
+
+    async def body(*chunks: bytes) -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    async def case() -> None:
+        server, url, _ = await serving(handler)
+        upstream = Upstream(url)
+        try:
+            # A header that merely mentions chunked framing changes nothing.
+            headers = [(b"x-note", b"transfer-encoding: chunked"), (b"content-length", b"5")]
+            reply = await upstream.open("POST", "/a", headers, body(b"he", b"llo"))
+            assert await body_of(reply) == b"ok"
+            assert received[-1].endswith(b"content-length: 5\r\n\r\nhello")
+            # More than declared would reach the upstream as a request of its own.
+            with pytest.raises(UpstreamError, match="longer than its length"):
+                await upstream.open("POST", "/b", [(b"content-length", b"3")], body(b"abc", b"d"))
+            with pytest.raises(UpstreamError, match="shorter than its length"):
+                await upstream.open("POST", "/c", [(b"content-length", b"9")], body(b"abc"))
+            with pytest.raises(UpstreamError, match="invalid content-length"):
+                await upstream.open(
+                    "POST", "/d", [(b"content-length", b"1"), (b"content-length", b"2")], body()
+                )
+            # No body: a stray length is not sent (the upstream would wait for it).
+            assert await body_of(await upstream.open("GET", "/e", [(b"content-length", b"7")]))
+            assert b"content-length" not in received[-1]
+            # /b went out with exactly its declared 3 bytes (the "d" never did); /c and /d
+            # were cut or refused before they were whole: the upstream saw neither.
+            assert [r.split(b" ")[1] for r in received] == [b"/a", b"/b", b"/e"]
+            assert received[1].endswith(b"\r\n\r\nabc")
+        finally:
+            await upstream.aclose()
+            server.close()
+
+    run(case)
