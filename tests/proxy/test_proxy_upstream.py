@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -56,6 +58,20 @@ async def serving(
     return server, f"http://127.0.0.1:{port}", accepted
 
 
+@asynccontextmanager
+async def upstream_for(
+    handler: Handler, accepted: list[int] | None = None, suffix: str = "", **options: Any
+) -> AsyncIterator[tuple[Upstream, list[int]]]:
+    """An `Upstream` pointed at a fresh `serving` server; both closed at the end."""
+    server, url, accepted = await serving(handler, accepted)
+    upstream = Upstream(url + suffix, **options)
+    try:
+        yield upstream, accepted
+    finally:
+        await upstream.aclose()
+        server.close()
+
+
 def run(case: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(asyncio.wait_for(case(), 20))
 
@@ -68,17 +84,12 @@ def test_one_connection_carries_request_after_request() -> None:
             await writer.drain()
 
     async def case() -> None:
-        server, url, accepted = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, accepted):
             for _ in range(5):
                 reply = await upstream.open("GET", "/api/v1/runs", [])
                 assert reply.status_code == 200
                 assert await body_of(reply) == b"ok"
             assert len(accepted) == 1
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -91,9 +102,7 @@ def test_a_pooled_connection_closed_by_the_upstream_is_retried_for_a_get_only() 
         await reader.read(1)  # the next request arrives: hang up without a reply
 
     async def case() -> None:
-        server, url, accepted = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, accepted):
             assert await body_of(await upstream.open("GET", "/a", [])) == b"ok"
             assert await body_of(await upstream.open("GET", "/b", [])) == b"ok"
             assert len(accepted) == 2  # the second GET went again, on a fresh connection
@@ -104,9 +113,6 @@ def test_a_pooled_connection_closed_by_the_upstream_is_retried_for_a_get_only() 
             with pytest.raises(UpstreamError):  # a POST may have started a run: not resent
                 await upstream.open("POST", "/c", [(b"content-length", b"1")], body())
             assert len(accepted) == 2
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -121,15 +127,10 @@ def test_a_body_delimited_by_the_end_of_the_connection_and_informational_replies
         await writer.drain()
 
     async def case() -> None:
-        server, url, _ = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, _):
             reply = await upstream.open("GET", "/", [])
             assert (reply.status_code, reply.raw_headers) == (200, [(b"x-one", b"1")])
             assert await body_of(reply) == b"all of it"
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -145,14 +146,12 @@ def test_requests_are_framed_and_checked_before_anything_is_sent() -> None:
         await writer.drain()
 
     async def case() -> None:
-        server, url, accepted = await serving(handler)
-        upstream = Upstream(url + "/prefix/")
-
         async def body() -> AsyncIterator[bytes]:
             yield b"hello "
             yield b"world"
 
-        try:
+        async with upstream_for(handler, suffix="/prefix/") as (upstream, accepted):
+            host = upstream._host_header  # 127.0.0.1:<port>
             headers = [(b"Host", b"evil"), (b"X-Thing", b"1")]
             reply = await upstream.open("POST", "/runs?x=1", headers, body())
             assert await body_of(reply) == b"ok"
@@ -161,14 +160,10 @@ def test_requests_are_framed_and_checked_before_anything_is_sent() -> None:
                     await upstream.open("GET", "/", bad)
             with pytest.raises(UpstreamError, match="invalid request target"):
                 await upstream.open("GET", "/a b HTTP/1.1\r\n", [])
-        finally:
-            await upstream.aclose()
-            server.close()
         assert len(accepted) == 1
         assert received == [
-            b"POST /prefix/runs?x=1 HTTP/1.1\r\nhost: 127.0.0.1:%d\r\nX-Thing: 1\r\n"
-            b"transfer-encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n"
-            % int(url.rsplit(":", 1)[1])
+            b"POST /prefix/runs?x=1 HTTP/1.1\r\nhost: %b\r\nX-Thing: 1\r\n"
+            b"transfer-encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n" % host
         ]
 
     run(case)
@@ -182,16 +177,11 @@ def test_a_malformed_reply_is_an_upstream_error_and_the_connection_is_dropped() 
             await writer.drain()
 
     async def case() -> None:
-        server, url, accepted = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, accepted):
             for _ in range(2):
                 with pytest.raises(UpstreamError, match="RemoteProtocolError"):
                     await upstream.open("GET", "/", [])
             assert len(accepted) == 2
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -207,9 +197,9 @@ def test_silence_and_a_full_pool_are_timeouts() -> None:
         await asyncio.sleep(30)
 
     async def case() -> None:
-        server, url, _ = await serving(handler, accepted)
-        upstream = Upstream(url, timeout=0.2, connect_timeout=0.2, max_connections=1)
-        try:
+        async with upstream_for(
+            handler, accepted, timeout=0.2, connect_timeout=0.2, max_connections=1
+        ) as (upstream, _):
             reply = await upstream.open("GET", "/", [])
             with pytest.raises(UpstreamTimeout, match="PoolTimeout"):
                 await upstream.open("GET", "/", [])  # the only connection is in use
@@ -217,9 +207,6 @@ def test_silence_and_a_full_pool_are_timeouts() -> None:
                 await body_of(reply)
             with pytest.raises(UpstreamTimeout, match="ReadTimeout"):
                 await upstream.open("GET", "/", [])  # the slot is free again; no reply
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -236,9 +223,7 @@ def test_a_reply_faster_than_its_reader_is_buffered_only_up_to_a_bound() -> None
             await writer.drain()
 
     async def case() -> None:
-        server, url, _ = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, _):
             reply = await upstream.open("GET", "/", [])
             connection = reply._connection
             assert connection is not None
@@ -250,9 +235,6 @@ def test_a_reply_faster_than_its_reader_is_buffered_only_up_to_a_bound() -> None
             await reply.aclose()
             assert seen == size
             assert most <= 2 * HIGH_WATER  # reading paused, not the whole reply in memory
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -271,16 +253,11 @@ def test_endless_headers_and_an_upgrade_are_refused() -> None:
             await writer.drain()
 
     async def case() -> None:
-        server, url, _ = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, _):
             with pytest.raises(UpstreamError, match="headers too large"):
                 await upstream.open("GET", "/", [])
             with pytest.raises(UpstreamError, match="RemoteProtocolError"):
                 await upstream.open("GET", "/upgrade", [])
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
 
@@ -304,9 +281,7 @@ def test_a_body_is_framed_by_its_declared_length_and_never_overruns_it() -> None
             yield chunk
 
     async def case() -> None:
-        server, url, _ = await serving(handler)
-        upstream = Upstream(url)
-        try:
+        async with upstream_for(handler) as (upstream, _):
             # A header that merely mentions chunked framing changes nothing.
             headers = [(b"x-note", b"transfer-encoding: chunked"), (b"content-length", b"5")]
             reply = await upstream.open("POST", "/a", headers, body(b"he", b"llo"))
@@ -328,8 +303,5 @@ def test_a_body_is_framed_by_its_declared_length_and_never_overruns_it() -> None
             # were cut or refused before they were whole: the upstream saw neither.
             assert [r.split(b" ")[1] for r in received] == [b"/a", b"/b", b"/e"]
             assert received[1].endswith(b"\r\n\r\nabc")
-        finally:
-            await upstream.aclose()
-            server.close()
 
     run(case)
