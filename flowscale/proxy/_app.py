@@ -658,17 +658,23 @@ class _Call:
             await self.relay(response)
             return
         body = await self.read(response)
+        learned = None
         if response.status_code == 200:
             reply = _json(body)
             data = reply.get("data") if isinstance(reply, dict) else None
             if isinstance(data, dict) and "_id" in data:
                 if data.get("group_id") != proxy.group_of(principal):
                     raise _not_found(f"Run not found: {run_id}")
-                await proxy.learn_runs(principal, [data])
+                learned = data
             elif self.op.operation_id == "cancel_run":
                 await proxy.ownership.mark_ended(run_id)
                 proxy.forget(run_id)
         await self.reply(response, body)
+        if learned is not None:
+            # After the reply, not before: the run is checked as the caller's already, and
+            # recording its outputs and end (store writes, once per change) is then off the
+            # path of the request that first sees them, e.g. the SDK's confirming get_run.
+            await proxy.learn_runs(principal, [learned])
 
     # ---- the exchange ----------------------------------------------------------------------
     async def forward(
@@ -727,7 +733,12 @@ class _Call:
                     logger.error("the upstream echoed the API key in a stream: cut")
                     return  # unfinished: the server closes the connection, the caller resumes
                 tail = chunk[-(len(key) - 1) :] if len(key) > 1 else b""
-                await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+                # The last bytes (e.g. the run's end event) go out with the end of the body:
+                # one write, and the caller has the whole reply at once.
+                more = not response.complete
+                await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
+                if not more:
+                    return
         except UpstreamError as exc:
             logger.warning("the upstream broke off a stream (%s): cutting it here too", exc)
             return

@@ -103,7 +103,10 @@ def test_a_caller_that_leaves_closes_the_upstream_stream(
         run_id = _start(http, HELD, prompt="x")
         with http.stream("GET", f"/api/v1/runs/{run_id}/events") as stream:
             assert stream.status_code == 200, stream.read()
-            next(stream.iter_raw())
+            # Held, not dropped: a dropped iterator is closed at once, and with it the stream,
+            # racing the check below (the proxy closes the upstream stream within ~1 ms).
+            chunks = stream.iter_raw()
+            next(chunks)
             deadline = time.monotonic() + 10
             while not hub._subscriptions.get(run_id):  # the upstream stream is open
                 assert time.monotonic() < deadline, "the upstream stream never opened"
