@@ -7,10 +7,12 @@ gets another event: ``end`` is always the last one.
 Lock order: the queue's condition and the store's lock are never held together in the order
 queue -> store, so they cannot deadlock.
 
-With a thousand containers, what keeps the event loop responsive is that they take turns: the
-bookkeeping a container does around a workflow (starting the run, its events, ending it) runs
-under the store's lock, whose gate lets one container at a time compete with the loop (for the
-lock and for the GIL) instead of hundreds at once when runs start or end together.
+With a thousand containers, what keeps the event loop responsive is that they do not touch
+the store themselves: the bookkeeping around a workflow (starting the run, its events, its
+outputs, ending it) is a write handed to the store's single writer, the loop
+(``Store.write``), which runs the writes of many containers in one transaction per
+iteration. A container only wakes up, queues its write and waits for it, holding neither the
+store's lock nor, for more than a moment, the GIL.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,15 @@ class StagedFile:
     filename: str
     content_type: str
     size: int
+
+
+@attrs.frozen(slots=True)
+class _Start:
+    """What a container needs to run a run it just started."""
+
+    run: RunRow
+    inputs: dict[str, str | InputFile]
+    pending_outputs: dict[str, str]  # label -> name of each declared output not produced yet
 
 
 class Runner:
@@ -194,7 +206,7 @@ class Runner:
 
     def cancel(self, run_id: str) -> RunRow | None:
         """Cancel in any state; None if there is no such run. Ended runs stay as they are."""
-        run = self._store.get_run(run_id)
+        run = self._store.write(lambda: self._store.get_run(run_id))
         if run is None:
             return None
         if run.status in TERMINAL:
@@ -207,7 +219,7 @@ class Runner:
         if flag is not None:
             flag.set()  # a running workflow stops at its next cancellation point
         self.finish(run_id, CANCELLED)
-        return self._store.get_run(run_id)
+        return self._store.write(lambda: self._store.get_run(run_id))
 
     # ---- events and transitions -----------------------------------------------------------
     def _append(self, run_id: str, type_: str, fields: dict[str, Any]) -> None:
@@ -217,18 +229,23 @@ class Runner:
         """Record an event of a running run (dropped once the run has ended) and publish it."""
         if self._stopping:
             raise RunCancelled(run_id)
-        with self._store.lock:
-            run = self._store.get_run(run_id)
-            if run is None or run.status in TERMINAL:
+
+        def record() -> None:
+            status = self._store.run_status(run_id)
+            if status is None or status in TERMINAL:
                 return
             self._append(run_id, type_, fields)
-        self._hub.publish(run_id)
+            self._hub.publish(run_id)
+
+        # Not waited for: the workflow goes on at once (its later writes run after this one).
+        self._store.write_soon(record)
 
     def finish(self, run_id: str, status: str, error: RunError | None = None) -> bool:
         """End a run unless it already ended; False if it had."""
-        with self._store.transaction():
-            run = self._store.get_run(run_id)
-            if run is None or run.status in TERMINAL:
+
+        def end() -> bool:
+            current = self._store.run_status(run_id)
+            if current is None or current in TERMINAL:
                 return False
             error_json = error.to_json() if error is not None else None
             self._store.update_run(run_id, status=status, completed_at=now(), error=error_json)
@@ -237,8 +254,10 @@ class Runner:
                 fields["error"] = error_json
             self._append(run_id, "status", fields)
             self._append(run_id, "end", {"status": status})
-        self._hub.publish(run_id)
-        return True
+            self._hub.publish(run_id)
+            return True
+
+        return self._store.write(end)
 
     def _allocate(self, run_id: str, workflow_id: str, label: str) -> str:
         node_id = node_id_for(workflow_id, label)
@@ -268,36 +287,43 @@ class Runner:
                     self._current[index] = None
                     self._flags.pop(run_id, None)
 
+    def _start(self, run_id: str) -> _Start | None:
+        """A write: the run becomes running, with what its container needs (None: not queued)."""
+        run = self._store.get_run(run_id)
+        if run is None or run.status != QUEUED:
+            return None  # cancelled while it waited
+        self._store.update_run(run_id, status=RUNNING, started_at=now())
+        self._append(run_id, "status", {"status": RUNNING})
+        self._hub.publish(run_id)
+        pending = {o.label: o.name for o in self._store.outputs_of(run_id) if not o.ready}
+        return _Start(run, self._context_inputs(run), pending)
+
     def _execute(self, run_id: str) -> None:
-        with self._store.lock:  # the start of a run in one turn (see the module's docstring)
-            with self._store.transaction():
-                run = self._store.get_run(run_id)
-                if run is None or run.status != QUEUED:
-                    return  # cancelled while it waited
-                self._store.update_run(run_id, status=RUNNING, started_at=now())
-                self._append(run_id, "status", {"status": RUNNING})
-            self._hub.publish(run_id)
-            workflow = self._registry.get(run.workflow_id)
-            if workflow is None:
-                error = RunError(f"workflow {run.workflow_id} is not registered")
-                self.finish(run_id, FAILED, error)
-                return
-            with self._cond:
-                flag = self._flags.setdefault(run_id, threading.Event())
-            context = RunContext(
-                run_id=run_id,
-                workflow_id=workflow.id,
-                inputs=self._context_inputs(run),
-                step_delay=self._step_delay,
-                emit=lambda type_, fields: self.emit(run_id, type_, fields),
-                cancelled=flag,
-            )
+        start = self._store.write(lambda: self._start(run_id))
+        if start is None:
+            return
+        run = start.run
+        workflow = self._registry.get(run.workflow_id)
+        if workflow is None:
+            error = RunError(f"workflow {run.workflow_id} is not registered")
+            self.finish(run_id, FAILED, error)
+            return
+        with self._cond:
+            flag = self._flags.setdefault(run_id, threading.Event())
+        context = RunContext(
+            run_id=run_id,
+            workflow_id=workflow.id,
+            inputs=start.inputs,
+            step_delay=self._step_delay,
+            emit=lambda type_, fields: self.emit(run_id, type_, fields),
+            cancelled=flag,
+        )
         try:
             result = workflow.fn(context)
             context.check_cancelled()
             if not isinstance(result, Mapping):
                 raise TypeError(f"the workflow returned {type(result).__name__}, not a mapping")
-            self._store_outputs(run, workflow, result, context)
+            self._store_outputs(run, workflow, result, context, start.pending_outputs)
         except RunCancelled:
             if flag.is_set():
                 return  # cancel() or stop() already decided what the run became
@@ -331,9 +357,14 @@ class Runner:
         return inputs
 
     def _store_outputs(
-        self, run: RunRow, workflow: Workflow, result: Mapping[str, Any], context: RunContext
+        self,
+        run: RunRow,
+        workflow: Workflow,
+        result: Mapping[str, Any],
+        context: RunContext,
+        pending: dict[str, str],
     ) -> None:
-        pending = {o.label: o.name for o in self._store.outputs_of(run.id) if not o.ready}
+        """Write each output's file here, then record it (a store write) with its event."""
         for key, value in result.items():
             context.check_cancelled()
             label, _, extension = str(key).partition(".")
@@ -348,35 +379,36 @@ class Runner:
                 raise TypeError(f"output {key!r}: expected str, bytes or Path, got {value!r}")
             name = pending.pop(label, None)
             if name is None:  # an output the workflow did not declare: named when produced
-                with self._store.lock:
-                    name = self._allocate(run.id, workflow.id, label)
+                name = self._store.write(partial(self._allocate, run.id, workflow.id, label))
             filename = f"{name}.{extension}"
             token = secrets.token_urlsafe(16)
             path = self._write_output(token, filename, value)
-            content_type = content_type_for(filename)
+            file = FileRow(token, path, filename, content_type_for(filename), path.stat().st_size)
             if text is not None and extension == "txt":
-                content_type = TEXT_CONTENT_TYPE
-            size = path.stat().st_size
-            with self._store.transaction():
-                current = self._store.get_run(run.id)
-                if current is None or current.status in TERMINAL or self._stopping:
-                    raise RunCancelled(run.id)
-                self._store.add_file(FileRow(token, path, filename, content_type, size))
-                self._store.complete_output(name, filename, token, text)
-                self._append(
-                    run.id,
-                    "output",
-                    {
-                        "filename": filename,
-                        "download_url": None,  # signed afresh whenever the event is sent
-                        "file_content": text,
-                        "generation_status": "success",
-                        "content_type": content_type,
-                        "size": size,
-                        "_token": None if text is not None else token,
-                    },
-                )
-            self._hub.publish(run.id)
+                file = attrs.evolve(file, content_type=TEXT_CONTENT_TYPE)
+            self._store.write(partial(self._record_output, run.id, name, file, text))
+
+    def _record_output(self, run_id: str, name: str, file: FileRow, text: str | None) -> None:
+        """A write: a produced output and its event (RunCancelled if the run ended meanwhile)."""
+        status = self._store.run_status(run_id)
+        if status is None or status in TERMINAL or self._stopping:
+            raise RunCancelled(run_id)
+        self._store.add_file(file)
+        self._store.complete_output(name, file.filename, file.token, text)
+        self._append(
+            run_id,
+            "output",
+            {
+                "filename": file.filename,
+                "download_url": None,  # signed afresh whenever the event is sent
+                "file_content": text,
+                "generation_status": "success",
+                "content_type": file.content_type,
+                "size": file.size,
+                "_token": None if text is not None else file.token,
+            },
+        )
+        self._hub.publish(run_id)
 
     def _write_output(self, token: str, filename: str, value: Any) -> Path:
         if isinstance(value, Path):

@@ -230,6 +230,7 @@ class LocalServer:
             self._loop = loop
             assert self._state is not None
             self._state.hub.bind(loop)
+            self._state.store.bind(loop)  # the store's single writer (see _store.py)
             tasks = [
                 asyncio.create_task(server.serve(sockets=[sock]))
                 for server, sock in zip(self._servers, sockets, strict=True)
@@ -257,6 +258,8 @@ class LocalServer:
         except BaseException as exc:  # surfaced by start() if it happens before readiness
             self._failure = exc
         finally:
+            if self._state is not None:  # writes still waiting for the loop run here
+                self._state.store.unbind()
             for sock in sockets:
                 sock.close()
             ready.set()
