@@ -68,7 +68,8 @@ class StagedFile:
 
 @attrs.frozen(slots=True)
 class _Start:
-    """What a container needs to run a run it just started."""
+    """What a container needs to run a queued run, known when the run is created: taking it
+    from the queue needs no read of the store."""
 
     run: RunRow
     inputs: dict[str, str | InputFile]
@@ -97,6 +98,7 @@ class Runner:
         self._step_delay = step_delay
         self._cond = threading.Condition()
         self._queue: collections.deque[str] = collections.deque()
+        self._starts: dict[str, _Start] = {}  # of the queued runs
         self._current: list[str | None] = [None] * workers
         self._flags: dict[str, threading.Event] = {}
         self._stopping = False
@@ -146,6 +148,7 @@ class Runner:
     ) -> RunRow:
         run_id = str(uuid.uuid4())
         inputs: list[dict[str, Any]] = []
+        context_inputs: dict[str, str | InputFile] = {}
         for field, value in values.items():
             if isinstance(value, StagedFile):
                 inputs.append(
@@ -156,8 +159,15 @@ class Runner:
                         "_token": value.token,
                     }
                 )
+                context_inputs[field] = InputFile(
+                    filename=value.filename,
+                    content_type=value.content_type,
+                    path=value.path,
+                    size=value.size,
+                )
             else:
                 inputs.append({"path": field, "value": value, "s3_key": None})
+                context_inputs[field] = str(value or "")
         # The store's transaction runs outside the queue's condition: containers waking up
         # to take runs must not wait for it (nor the loop for them).
         with self._cond:
@@ -193,11 +203,13 @@ class Runner:
                     )
             # The names of the declared outputs are known from the start (the service
             # names them when it queues the prompt); output_names shows them once ready.
-            for label in workflow.outputs:
-                self._allocate(run_id, workflow.id, label)
+            names = {
+                label: self._allocate(run_id, workflow.id, label) for label in workflow.outputs
+            }
             self._append(run_id, "status", {"status": QUEUED, "queue_position": position})
         with self._cond:
             self._flags[run_id] = threading.Event()
+            self._starts[run_id] = _Start(run, context_inputs, names)
             self._queue.append(run_id)
             self._cond.notify()
         self._telemetry.count_run(workflow.id, group_id)
@@ -216,6 +228,7 @@ class Runner:
             # ValueError: already taken by a container (or never queued by this process).
             with contextlib.suppress(ValueError):
                 self._queue.remove(run_id)
+                del self._starts[run_id]
         if flag is not None:
             flag.set()  # a running workflow stops at its next cancellation point
         self.finish(run_id, CANCELLED)
@@ -242,22 +255,26 @@ class Runner:
 
     def finish(self, run_id: str, status: str, error: RunError | None = None) -> bool:
         """End a run unless it already ended; False if it had."""
+        return self._store.write(partial(self._end, run_id, status, error))
 
-        def end() -> bool:
-            current = self._store.run_status(run_id)
-            if current is None or current in TERMINAL:
-                return False
-            error_json = error.to_json() if error is not None else None
-            self._store.update_run(run_id, status=status, completed_at=now(), error=error_json)
-            fields: dict[str, Any] = {"status": status}
-            if error_json is not None:
-                fields["error"] = error_json
-            self._append(run_id, "status", fields)
-            self._append(run_id, "end", {"status": status})
-            self._hub.publish(run_id)
-            return True
+    def _finish_soon(self, run_id: str, status: str, error: RunError | None = None) -> None:
+        """``finish`` from a container, not waited for: it is free for the next run at once."""
+        self._store.write_soon(partial(self._end, run_id, status, error))
 
-        return self._store.write(end)
+    def _end(self, run_id: str, status: str, error: RunError | None) -> bool:
+        """A write: the end of a run with its last events, unless it already ended."""
+        current = self._store.run_status(run_id)
+        if current is None or current in TERMINAL:
+            return False
+        error_json = error.to_json() if error is not None else None
+        self._store.update_run(run_id, status=status, completed_at=now(), error=error_json)
+        fields: dict[str, Any] = {"status": status}
+        if error_json is not None:
+            fields["error"] = error_json
+        self._append(run_id, "status", fields)
+        self._append(run_id, "end", {"status": status})
+        self._hub.publish(run_id)
+        return True
 
     def _allocate(self, run_id: str, workflow_id: str, label: str) -> str:
         node_id = node_id_for(workflow_id, label)
@@ -276,9 +293,11 @@ class Runner:
                 if self._stopping:
                     return
                 run_id = self._queue.popleft()
+                start = self._starts.pop(run_id)
+                flag = self._flags[run_id]
                 self._current[index] = run_id
             try:
-                self._execute(run_id)
+                self._execute(start, flag)
             except Exception:
                 if not self._stopping:
                     logger.exception("run %s: unexpected error in the runner", run_id)
@@ -287,29 +306,27 @@ class Runner:
                     self._current[index] = None
                     self._flags.pop(run_id, None)
 
-    def _start(self, run_id: str) -> _Start | None:
-        """A write: the run becomes running, with what its container needs (None: not queued)."""
-        run = self._store.get_run(run_id)
-        if run is None or run.status != QUEUED:
-            return None  # cancelled while it waited
+    def _mark_running(self, run_id: str) -> None:
+        """A write: a queued run becomes running (unless it was cancelled meanwhile)."""
+        if self._store.run_status(run_id) != QUEUED:
+            return
         self._store.update_run(run_id, status=RUNNING, started_at=now())
         self._append(run_id, "status", {"status": RUNNING})
         self._hub.publish(run_id)
-        pending = {o.label: o.name for o in self._store.outputs_of(run_id) if not o.ready}
-        return _Start(run, self._context_inputs(run), pending)
 
-    def _execute(self, run_id: str) -> None:
-        start = self._store.write(lambda: self._start(run_id))
-        if start is None:
-            return
+    def _execute(self, start: _Start, flag: threading.Event) -> None:
+        # Nothing here waits for the store: the writes are handed over in order (running,
+        # then the workflow's events, its outputs, its end), so they are recorded in order.
         run = start.run
+        run_id = run.id
+        if flag.is_set():
+            return  # cancelled as it was taken from the queue: cancel() ended it
+        self._store.write_soon(partial(self._mark_running, run_id))
         workflow = self._registry.get(run.workflow_id)
         if workflow is None:
             error = RunError(f"workflow {run.workflow_id} is not registered")
-            self.finish(run_id, FAILED, error)
+            self._finish_soon(run_id, FAILED, error)
             return
-        with self._cond:
-            flag = self._flags.setdefault(run_id, threading.Event())
         context = RunContext(
             run_id=run_id,
             workflow_id=workflow.id,
@@ -327,34 +344,19 @@ class Runner:
         except RunCancelled:
             if flag.is_set():
                 return  # cancel() or stop() already decided what the run became
-            self.finish(run_id, FAILED, RunError("the workflow raised RunCancelled"))
+            self._finish_soon(run_id, FAILED, RunError("the workflow raised RunCancelled"))
             return
         except WorkflowFailed as exc:
             error = RunError(exc.message, exc.node_id, exc.node_type, type(exc).__name__)
-            self.finish(run_id, FAILED, error)
+            self._finish_soon(run_id, FAILED, error)
             return
         except Exception as exc:
             message = str(exc) or type(exc).__name__
-            self.finish(run_id, FAILED, RunError(message, exception_type=type(exc).__name__))
+            error = RunError(message, exception_type=type(exc).__name__)
+            self._finish_soon(run_id, FAILED, error)
             return
         if not self._stopping:
-            self.finish(run_id, COMPLETED)
-
-    def _context_inputs(self, run: RunRow) -> dict[str, str | InputFile]:
-        inputs: dict[str, str | InputFile] = {}
-        for item in run.inputs:
-            token = item.get("_token")
-            file = self._store.get_file(token) if token else None
-            if file is not None:
-                inputs[item["path"]] = InputFile(
-                    filename=file.filename,
-                    content_type=file.content_type,
-                    path=file.path,
-                    size=file.size,
-                )
-            else:
-                inputs[item["path"]] = str(item.get("value") or "")
-        return inputs
+            self._finish_soon(run_id, COMPLETED)
 
     def _store_outputs(
         self,
@@ -386,13 +388,13 @@ class Runner:
             file = FileRow(token, path, filename, content_type_for(filename), path.stat().st_size)
             if text is not None and extension == "txt":
                 file = attrs.evolve(file, content_type=TEXT_CONTENT_TYPE)
-            self._store.write(partial(self._record_output, run.id, name, file, text))
+            self._store.write_soon(partial(self._record_output, run.id, name, file, text))
 
     def _record_output(self, run_id: str, name: str, file: FileRow, text: str | None) -> None:
-        """A write: a produced output and its event (RunCancelled if the run ended meanwhile)."""
+        """A write: a produced output and its event (dropped if the run ended meanwhile)."""
         status = self._store.run_status(run_id)
         if status is None or status in TERMINAL or self._stopping:
-            raise RunCancelled(run_id)
+            return
         self._store.add_file(file)
         self._store.complete_output(name, file.filename, file.token, text)
         self._append(
