@@ -92,7 +92,7 @@ def test_taking_turns_holds_heavy_requests_back_and_lets_the_others_through() ->
         await wrapped({"type": "http", "path": "/health"}, None, None)
         served_before_the_rest = list(served)
         await asyncio.gather(*tasks)
-        return served_before_the_rest + ["|"] + served
+        return [*served_before_the_rest, "|", *served]
 
     result = asyncio.run(main())
     cut = result.index("|")
