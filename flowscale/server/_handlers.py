@@ -11,7 +11,6 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -23,7 +22,6 @@ from ._naming import NAME_PATTERN, strip_extension
 from ._render import output_json, run_json
 from ._state import ServerState
 from ._store import SORT_COLUMNS
-from ._turns import Turns
 from ._validation import Problems, enum_param, int_param, required_str
 
 MAX_SEQ = 2**62
@@ -47,8 +45,9 @@ class ApiHandlers:
         self.store = state.store
         self.runner = state.runner
         self.signer = state.signer
-        # Run creations and event-stream reads take turns on the loop (see _turns.py).
-        self.turns = Turns()
+        # Run creations and event-stream reads have taken their turn before they get here
+        # (``taking_turns`` in front of the app); a stream takes one per read of its events.
+        self.turns = state.turns
 
     def for_operation(self, operation_id: str) -> Handler:
         handler: Handler | None = getattr(self, operation_id, None)
@@ -104,7 +103,6 @@ class ApiHandlers:
 
     # ---- runs ------------------------------------------------------------------------------
     async def execute_workflow(self, request: Request) -> Response:
-        await self.turns.take()  # a turn is not held: a slow upload blocks nobody
         problems = Problems()
         workflow_id = required_str(request.query_params, "workflow_id", problems)
         group_id = request.query_params.get("group_id")
@@ -194,11 +192,10 @@ class ApiHandlers:
             return failure(404, f"Run not found: {run_id}")
         if before.status in TERMINAL:
             return success(f"Run already {before.status}")
-        await run_in_threadpool(self.runner.cancel, run_id)
+        self.runner.cancel(run_id)  # on the loop: the store's writer (no thread needed)
         return success("Run cancelled successfully")
 
     async def stream_run_events(self, request: Request) -> Response:
-        await self.turns.take()
         problems = Problems()
         run_id = request.path_params["run_id"]
         from_seq = int_param(request.query_params, "from_seq", problems, default=0, minimum=0)

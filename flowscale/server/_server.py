@@ -21,7 +21,7 @@ import uvicorn
 from ._app import build_api_app
 from ._faults import Faults
 from ._files import build_files_app
-from ._gate import API_ROUTES, FILE_ROUTES, gate
+from ._gate import API_ROUTES, FILE_ROUTES, gate, route_name
 from ._hub import EventHub
 from ._models import Workflow
 from ._registry import Registry
@@ -30,6 +30,7 @@ from ._signing import Signer
 from ._state import ServerState
 from ._store import Store
 from ._telemetry import Telemetry
+from ._turns import taking_turns
 from ._workflows import BUILTINS
 
 DEFAULT_STEP_DELAY = 0.2
@@ -51,6 +52,14 @@ class _Uvicorn(uvicorn.Server):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.exit_now.wait(), timeout=0.1)
             should_exit = await self.on_tick(counter)
+
+
+# The requests that take a turn on the loop before anything runs for them (see _turns.py).
+_HEAVY_OPERATIONS = frozenset({"execute_workflow", "stream_run_events"})
+
+
+def _heavy(scope: Any) -> bool:
+    return route_name(API_ROUTES, scope["method"], scope["path"]) in _HEAVY_OPERATIONS
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -191,6 +200,7 @@ class LocalServer:
         )
         self._state = state
         api = gate(build_api_app(state), state, API_ROUTES, guard_admin=True, record=False)
+        api = taking_turns(api, state.turns, _heavy)
         files = gate(build_files_app(state), state, FILE_ROUTES, guard_admin=False, record=True)
         self._servers = [self._uvicorn(api), self._uvicorn(files)]
         ready = threading.Event()
@@ -230,6 +240,7 @@ class LocalServer:
             self._loop = loop
             assert self._state is not None
             self._state.hub.bind(loop)
+            self._state.store.bind(loop)  # the store's single writer (see _store.py)
             tasks = [
                 asyncio.create_task(server.serve(sockets=[sock]))
                 for server, sock in zip(self._servers, sockets, strict=True)
@@ -257,6 +268,8 @@ class LocalServer:
         except BaseException as exc:  # surfaced by start() if it happens before readiness
             self._failure = exc
         finally:
+            if self._state is not None:  # writes still waiting for the loop run here
+                self._state.store.unbind()
             for sock in sockets:
                 sock.close()
             ready.set()

@@ -14,6 +14,12 @@ from ._runner import Runner
 from ._signing import Signer
 from ._store import Store
 from ._telemetry import Telemetry
+from ._turns import Turns
+
+# Run creations and event-stream reads take turns on the loop (see _turns.py): a few per
+# iteration keep each iteration short (with 16, the opening burst of 1,000 starts made
+# iterations of 100-300 ms, the health check waiting behind each).
+TURNS_PER_ITERATION = 4
 
 
 @attrs.define(slots=True)
@@ -30,3 +36,4 @@ class ServerState:
     keepalive_interval: float
     # Set on the server's loop when it stops: hung requests and open streams end at once.
     stopping: asyncio.Event = attrs.field(factory=asyncio.Event)
+    turns: Turns = attrs.field(factory=lambda: Turns(per_round=TURNS_PER_ITERATION))

@@ -1,24 +1,32 @@
 """SQLite state: runs, their events, their outputs and the files behind them.
 
-One connection shared by the event loop and the worker threads, guarded by one re-entrant lock:
-statements are short, and a single connection is the only way an in-memory database can be
-shared at all. Callers that need a read-check-write sequence to be atomic (state transitions
-together with their events) hold ``store.lock`` around it.
+One connection, and one writer: the server's event loop. Worker threads do not run statements
+themselves; they hand their writes (``Store.write``) to the loop, which runs all the writes
+waiting in one transaction per iteration (a savepoint each, so one failing write loses only
+itself). With a thousand worker threads, each taking a lock and the GIL for its own small
+transactions, the loop spent the opening burst of a load waiting for whichever worker held
+them (and a worker preempted by the OS while holding the GIL stalls every thread of the
+process); now a worker wakes, queues its write and sleeps until the loop has done it.
 
-That lock lets the event loop in first (``LoopFirstLock``): with a thousand worker threads, a
-plain lock made every request wait behind whole convoys of worker transactions.
+Everything else runs on the loop too, so the store's lock is rarely contended; it stays for
+the few callers off the loop (before the loop runs, after it stopped, tests) and lets the loop
+in first (``LoopFirstLock``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
+import contextlib
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -68,6 +76,16 @@ CREATE INDEX IF NOT EXISTS outputs_filename ON outputs (filename);
 """
 
 SORT_COLUMNS = ("created_at", "started_at", "completed_at")
+
+# Writes the loop runs per iteration at most: a burst of a thousand waits its turn across
+# iterations instead of holding every request up in one (the same idea as _turns.py).
+WRITES_PER_ITERATION = 16
+# Writes handed over without waiting (events) that may queue up before their writer waits.
+MAX_WAITING_WRITES = 10_000
+
+logger = logging.getLogger("flowscale.server")
+
+T = TypeVar("T")
 
 
 @attrs.frozen(slots=True)
@@ -189,6 +207,15 @@ def _on_event_loop() -> bool:
     return True
 
 
+@attrs.define(slots=True)
+class _Write:
+    """A write handed to the loop, and where its result goes."""
+
+    op: Callable[[], Any]
+    future: concurrent.futures.Future[Any]
+    waited: bool = True  # False: handed over by write_soon (a failure is only logged)
+
+
 class Store:
     def __init__(self, path: Path | None) -> None:
         self.lock = LoopFirstLock()
@@ -199,6 +226,15 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # The last seq of each run that may still get events (dropped at its ``end``): an
+        # append then costs one INSERT, not a MAX(seq) query first. Cleared on any rollback.
+        self._last_seq: dict[str, int] = {}
+        # The single writer: the loop that runs the writes, and the writes waiting for it.
+        self._writes_lock = threading.Lock()
+        self._writes: collections.deque[_Write] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._drain_scheduled = False
 
     def close(self) -> None:
         with self.lock:
@@ -206,15 +242,116 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Hold the lock and group the statements inside into one transaction."""
+        """Hold the lock and group the statements inside into one transaction.
+
+        Inside another transaction this is a savepoint: an exception undoes only what was
+        done inside it.
+        """
         with self.lock:
-            self._db.execute("BEGIN")
+            nested = self._db.in_transaction
+            self._db.execute("SAVEPOINT nested" if nested else "BEGIN")
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._last_seq.clear()  # may hold seqs that were rolled back
+                if nested:
+                    self._db.execute("ROLLBACK TO nested")
+                    self._db.execute("RELEASE nested")
+                else:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            self._db.execute("RELEASE nested" if nested else "COMMIT")
+
+    # ---- the single writer ------------------------------------------------------------------
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On ``loop``'s thread: from now on, writes from other threads run on ``loop``."""
+        with self._writes_lock:
+            self._loop = loop
+            self._loop_thread = threading.get_ident()
+
+    def unbind(self) -> None:
+        """The loop is stopping or gone: run the writes still waiting, and later ones here."""
+        with self._writes_lock:
+            self._loop = None
+            self._loop_thread = None
+            waiting = list(self._writes)
+            self._writes.clear()
+            self._drain_scheduled = False
+        self._run_writes(waiting)
+
+    def write(self, op: Callable[[], T]) -> T:
+        """Run ``op`` (store statements) in a transaction on the single writer; its result.
+
+        On the loop's thread (or with no loop) ``op`` runs at once; from any other thread
+        it joins the loop's next batch of writes, and this waits for it (an exception of
+        ``op`` is raised here, and undoes only ``op``'s statements).
+        """
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if not self._submit(_Write(op, future)):
+            with self.transaction():
+                return op()
+        return future.result()
+
+    def write_soon(self, op: Callable[[], object]) -> None:
+        """``write`` without waiting for it (unless many writes wait already: back-pressure).
+
+        Writes run in the order they were handed over, so a later ``write`` from the same
+        thread sees this one done. A failure is logged.
+        """
+        future: concurrent.futures.Future[object] = concurrent.futures.Future()
+        if not self._submit(_Write(op, future, waited=False)):
+            with self.transaction():
+                op()
+            return
+        if len(self._writes) > MAX_WAITING_WRITES:  # a workflow emitting faster than the loop
+            future.result()
+
+    def _submit(self, write: _Write) -> bool:
+        """Queue ``write`` for the loop; False if the caller must run it (on or without a loop)."""
+        with self._writes_lock:
+            loop = self._loop
+            if loop is None or threading.get_ident() == self._loop_thread:
+                return False
+            self._writes.append(write)
+            if not self._drain_scheduled:
+                self._drain_scheduled = True
+                # RuntimeError: the loop closed before unbind(); unbind() runs the write.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._drain)
+        return True
+
+    def _drain(self) -> None:
+        """On the loop: one iteration's batch of waiting writes, in one transaction."""
+        with self._writes_lock:
+            batch = [
+                self._writes.popleft() for _ in range(min(WRITES_PER_ITERATION, len(self._writes)))
+            ]
+            more = bool(self._writes)
+            self._drain_scheduled = more
+            loop = self._loop
+        if more and loop is not None:
+            loop.call_soon(self._drain)
+        self._run_writes(batch)
+
+    def _run_writes(self, batch: list[_Write]) -> None:
+        if not batch:
+            return
+        outcomes: list[tuple[_Write, bool, Any]] = []
+        with self.transaction():
+            for write in batch:
+                try:
+                    with self.transaction():  # a savepoint: a failing write undoes only itself
+                        outcomes.append((write, True, write.op()))
+                except Exception as exc:
+                    outcomes.append((write, False, exc))
+        # Results only once committed: nobody acts on a write that could still be lost.
+        for write, ok, value in outcomes:
+            if ok:
+                write.future.set_result(value)
+            else:
+                write.future.set_exception(value)
+                if not write.waited:
+                    logger.error("a store write failed", exc_info=value)
 
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self.lock:
@@ -308,12 +445,19 @@ class Store:
         self, run_id: str, type_: str, timestamp: str, fields: dict[str, Any]
     ) -> EventRow:
         with self.lock:
-            row = self._one("SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?", (run_id,))
-            seq = int(row[0]) + 1
+            last = self._last_seq.get(run_id)
+            if last is None:
+                sql = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?"
+                last = int(self._one(sql, (run_id,))[0])
+            seq = last + 1
             self._exec(
                 "INSERT INTO events (run_id, seq, type, timestamp, fields) VALUES (?, ?, ?, ?, ?)",
                 (run_id, seq, type_, timestamp, json.dumps(fields)),
             )
+            if type_ == "end":  # a run's last event: nothing more will be appended
+                self._last_seq.pop(run_id, None)
+            else:
+                self._last_seq[run_id] = seq
         return EventRow(run_id=run_id, seq=seq, type=type_, timestamp=timestamp, fields=fields)
 
     def events_after(self, run_id: str, after_seq: int, limit: int = 500) -> list[EventRow]:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from collections.abc import Callable
+
+from ._asgi import ASGIApp, Receive, Scope, Send
 
 
 class Turns:
@@ -51,3 +54,19 @@ class Turns:
                 self._left -= 1
         if self._waiters or self._left < self._per_round:
             self._schedule_round(loop)
+
+
+def taking_turns(app: ASGIApp, turns: Turns, heavy: Callable[[Scope], bool]) -> ASGIApp:
+    """Wrap ``app``: a ``heavy`` request takes its turn before anything else runs for it.
+
+    In front of every other layer, so that in a burst the requests waiting for a turn have
+    cost the loop almost nothing yet (routing and middleware included), and the others (the
+    health check) go straight through. A turn is not held: a slow upload blocks nobody.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and heavy(scope):
+            await turns.take()
+        await app(scope, receive, send)
+
+    return wrapped

@@ -2,19 +2,25 @@
 while a prober measures the health endpoint's latency every 0.25 s.
 
     .venv/bin/python tests/server/capacitycheck.py [--runs 1000] [--seconds 45] [--procs 4]
+                                                   [--load-nice 10]
     .venv/bin/python tests/server/capacitycheck.py --idle 20     # the same probes, no load
     ... --stalls                     # also print (stderr) the stacks where the loop stalled
     CAPACITY_PROFILE=out.prof ...    # and write a cProfile of the server process
 
 The load comes from `--procs` processes with one HTTP client per run (as separate users would
-be), so the figure is the server's, not one client's connection pool. The server runs in its
+be), so the figure is the server's, not one client's connection pool. They stand in for users on
+other machines, so they run at a lower priority (`--load-nice`, 10 by default; 0 for the same
+priority as the server): on a 2-core machine, 1,000 clients starting at once otherwise take most
+of the CPU, and the server's loop spends its stalls waiting for a core, not working (the
+`loop_runqueue_ms` figures show how long it waited). The server runs in its
 own process too, with a probe inside its event loop (a 20 ms sleep that measures how late it
 wakes up): that lag is the loop's longest blocking stretch, a figure much less sensitive to
 other load on the machine than the health latency seen from outside.
 
 Prints one JSON object: per 5 s window the health latency p50/p95/max, the loop's worst lag and
 the CPU the server got (all threads, and the loop's thread alone, per wall second: on a shared
-machine a stall with little CPU is the machine's, not the server's), then the overall figures,
+machine a stall with little CPU is the machine's, not the server's) and how long the loop's
+thread waited for a core (Linux's schedstat: runnable, not running), then the overall figures,
 the worst stalls with the loop's CPU during each, and each load process's result; exits 1 if
 any run failed. A script, not a test: no timed assertion belongs in the suite.
 """
@@ -84,14 +90,15 @@ def _serve(workers: int, stall_stacks: bool) -> int:
     from flowscale.server import LocalServer
 
     raise_open_files()
-    samples: list[tuple[float, float, float, float]] = []  # time, lag, process/loop CPU
+    # time, lag, process CPU, loop CPU, loop's time waiting for a core
+    samples: list[tuple[float, float, float, float, float]] = []
 
     async def probe() -> None:
         while True:
             started = time.perf_counter()
             await asyncio.sleep(LAG_TICK)
             lag = time.perf_counter() - started - LAG_TICK
-            samples.append((time.time(), lag, time.process_time(), time.thread_time()))
+            samples.append((time.time(), lag, time.process_time(), time.thread_time(), _waited()))
 
     stalls: collections.Counter[str] = collections.Counter()
     done = threading.Event()
@@ -137,6 +144,15 @@ def _serve(workers: int, stall_stacks: bool) -> int:
     return 0
 
 
+def _waited() -> float:
+    """Seconds this thread spent runnable but not running (0 where Linux does not say)."""
+    try:
+        with open("/proc/thread-self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _figures(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -173,6 +189,7 @@ def _report(
             wall = loop[-1][0] - loop[0][0]
             row["server_cpu"] = round((loop[-1][2] - loop[0][2]) / wall, 2)
             row["loop_cpu"] = round((loop[-1][3] - loop[0][3]) / wall, 2)
+            row["loop_runqueue_ms"] = round((loop[-1][4] - loop[0][4]) * 1000)
         rows.append(row)
     measured = [s[1] for s in lags if s[0] >= start]
     # The worst stalls, with the CPU the loop's thread and the whole server got meanwhile:
@@ -185,6 +202,7 @@ def _report(
                 "lag_ms": round(now[1] * 1000),
                 "loop_cpu_ms": round((now[3] - before[3]) * 1000),
                 "server_cpu_ms": round((now[2] - before[2]) * 1000),
+                "loop_runqueue_ms": round((now[4] - before[4]) * 1000),
             }
             for before, now in itertools.pairwise(lags)
             if now[0] >= start
@@ -208,12 +226,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--seconds", default="45")
     parser.add_argument("--procs", type=int, default=4)
+    parser.add_argument("--load-nice", type=int, default=10, help="priority of the load (0-19)")
     parser.add_argument("--idle", type=float, help="no load: probe an idle server this long")
     parser.add_argument("--load", nargs=4, help=argparse.SUPPRESS)  # a load process
     parser.add_argument("--stalls", action="store_true", help="print where the loop stalls")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args()
     if args.load:
+        os.nice(args.load_nice)
         base, key, workflow, count = args.load
         asyncio.run(_load(base, key, workflow, args.seconds, int(count)))
         return 0
@@ -248,6 +268,8 @@ def main() -> int:
                         __file__,
                         "--seconds",
                         args.seconds,
+                        "--load-nice",
+                        str(args.load_nice),
                         "--load",
                         base,
                         key,
@@ -285,6 +307,7 @@ def main() -> int:
                 server.kill()
     result = _report(health, lags, start)
     result["loads"] = reports
+    result["load_nice"] = args.load_nice
     print(json.dumps(result, indent=1))
     return 0 if all(not r["errors"] for r in reports) else 1
 

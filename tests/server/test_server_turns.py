@@ -73,3 +73,30 @@ def test_an_idle_loop_hands_out_turns_without_waiting() -> None:
 def test_per_round_must_be_positive() -> None:
     with pytest.raises(ValueError, match="per_round"):
         Turns(per_round=0)
+
+
+def test_taking_turns_holds_heavy_requests_back_and_lets_the_others_through() -> None:
+    from flowscale.server._turns import taking_turns
+
+    async def main() -> list[str]:
+        turns = Turns(per_round=1)
+        served: list[str] = []
+
+        async def app(scope: dict[str, object], receive: object, send: object) -> None:
+            served.append(str(scope["path"]))
+
+        wrapped = taking_turns(app, turns, lambda scope: scope["path"] != "/health")
+        heavy = [wrapped({"type": "http", "path": f"/run/{i}"}, None, None) for i in range(5)]
+        tasks = [asyncio.ensure_future(request) for request in heavy]
+        await asyncio.sleep(0)  # the heavy ones took or queued for their turns
+        await wrapped({"type": "http", "path": "/health"}, None, None)
+        served_before_the_rest = list(served)
+        await asyncio.gather(*tasks)
+        return [*served_before_the_rest, "|", *served]
+
+    result = asyncio.run(main())
+    cut = result.index("|")
+    before, everything = result[:cut], result[cut + 1 :]
+    assert "/health" in before  # not behind the four heavy requests still waiting
+    assert len([p for p in before if p.startswith("/run/")]) <= 1
+    assert [p for p in everything if p.startswith("/run/")] == [f"/run/{i}" for i in range(5)]
