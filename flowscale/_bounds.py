@@ -24,6 +24,7 @@ __all__ = [
     "decodes",
     "attempt_deadline",
     "attempt_seconds",
+    "declared_within",
     "retry_wait_allowed",
 ]
 
@@ -166,3 +167,17 @@ class _Inflater:
             return [self._z.flush(max(min(room, _STEP), 1))]
         except zlib.error as exc:
             raise httpx.DecodingError(f"the reply's compressed body is corrupt: {exc}") from exc
+
+
+def declared_within(response: httpx.Response, limit: int) -> bool:
+    """Whether a reply is sent uncompressed with a Content-Length of at most `limit`."""
+    headers = response.headers
+    if "content-encoding" in headers or response.is_stream_consumed:
+        return False
+    declared = headers.get("content-length")
+    return (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared) <= limit
+    )

@@ -25,6 +25,7 @@ from .._bounds import (
     BodyTooLarge,
     BoundedDecoder,
     attempt_deadline,
+    declared_within,
     decodes,
     retry_wait_allowed,
 )
@@ -296,7 +297,7 @@ class _ThroughTheRequestPath(httpx.Client):
 def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.Response:
     """Read and decode the whole body into a plain response, at most `limit` bytes once
     decompressed (a gzip bomb stops at the cap), by `bound` (the sockets enforce it too)."""
-    if _declared_within(response, limit):
+    if declared_within(response, limit):
         # The common reply: not compressed and no longer than the cap says it is. h11 reads
         # exactly Content-Length bytes, and the sockets keep the deadline: nothing to bound
         # here, and no second response to build.
@@ -343,20 +344,6 @@ def _read_body(response: httpx.Response, bound: Deadline, limit: int) -> httpx.R
         headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped],
         content=b"".join(chunks),
         request=response.request,
-    )
-
-
-def _declared_within(response: httpx.Response, limit: int) -> bool:
-    """Whether a reply is sent uncompressed with a Content-Length of at most `limit`."""
-    headers = response.headers
-    if "content-encoding" in headers or response.is_stream_consumed:
-        return False
-    declared = headers.get("content-length")
-    return (
-        declared is not None
-        and declared.isascii()
-        and declared.isdigit()
-        and int(declared) <= limit
     )
 
 

@@ -17,6 +17,7 @@ from flowscale._bounds import (
     BodyTooLarge,
     BoundedDecoder,
     attempt_deadline,
+    declared_within,
     decodes,
     retry_wait_allowed,
 )
@@ -193,3 +194,22 @@ def test_ids_too_long_or_with_control_characters_are_refused(offline: Flowscale)
 def test_part_headers_cannot_be_injected(file: File, error: type[Exception]) -> None:
     with pytest.raises(error):
         encode_inputs({"image": file})
+
+
+@pytest.mark.parametrize(
+    ("headers", "limit", "expected"),
+    [
+        ([("content-length", "776")], 1024, True),
+        ([("content-length", "776")], 776, True),
+        ([("content-length", "777")], 776, False),  # larger than the cap: the bounded reader
+        ([("content-length", "10"), ("content-encoding", "gzip")], 1024, False),  # inflated
+        ([("transfer-encoding", "chunked")], 1024, False),  # no declared length
+        ([("content-length", "²".encode())], 1024, False),  # a digit to str.isdigit only
+        ([("content-length", "-1")], 1024, False),
+    ],
+)
+def test_only_plain_replies_of_declared_length_skip_the_bounded_reader(
+    headers: list[tuple[str, str | bytes]], limit: int, expected: bool
+) -> None:
+    response = httpx.Response(200, headers=headers, stream=httpx.ByteStream(b""))
+    assert declared_within(response, limit) is expected
