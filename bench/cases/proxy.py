@@ -66,8 +66,9 @@ class ProxyProcess:
                 self._server.base_url,
                 "--api-key",
                 self._server.api_key,
-                "--secret",
-                self.secret,
+                # One argument: a token_urlsafe secret may begin with "-", which argparse
+                # would take for an option.
+                f"--secret={self.secret}",
             ],
             cwd=ROOT,
             env=child_env(),
