@@ -43,6 +43,7 @@ from .._errors import (
 from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
+from .._urls import ApiURLs
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
@@ -69,10 +70,10 @@ class AsyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.AsyncClient | None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        # Per client, not per call: the base URL as text (paths are appended to it), and the
+        # Per client, not per call: the base URL (API paths are joined to it), and the
         # headers every request needs that the pool does not send itself (an SDK-owned pool
         # carries User-Agent and Accept-Encoding as defaults; one passed in gets them per call).
-        self._base_url = str(config.base_url)
+        self._urls = ApiURLs(str(config.base_url))
         self._default_headers: dict[str, str] = (
             {}
             if self._owns_http
@@ -93,7 +94,7 @@ class AsyncAPI:
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of an API path (`/api/v1/...`), under the base URL's own path."""
-        return httpx.URL(self._base_url + path)
+        return self._urls.join(path)
 
     def generated_client(self) -> GeneratedClient:
         """The generated client (`flowscale_api.Client`), sending through this request path."""
@@ -165,13 +166,8 @@ class AsyncAPI:
             )
             try:
                 with opened as body_args:
-                    request = self.http.build_request(
-                        method,
-                        url,
-                        params=params,
-                        headers=request_headers,
-                        timeout=request_timeout,
-                        **body_args,
+                    request = self._request(
+                        method, url, params, request_headers, request_timeout, body_args
                     )
                     # Redirects are never followed here: httpx would resend the API key.
                     response = await self.http.send(request, stream=True, follow_redirects=False)
@@ -224,6 +220,34 @@ class AsyncAPI:
                 raise error
             _log_retry(method, url, attempt, delay, str(response.status_code))
             await sleep(delay)
+
+    def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+        body_args: Mapping[str, Any],
+    ) -> httpx.Request:
+        http = self.http
+        if not self._owns_http or http.cookies:
+            return http.build_request(
+                method, url, params=params, headers=headers, timeout=timeout, **body_args
+            )
+        # The SDK's own pool has no base URL, query parameters or (here) cookies of its own:
+        # what `build_request` would merge in is its default headers, so the request is made
+        # directly (half of `build_request`'s cost, the same request).
+        merged = http.headers.copy()
+        merged.update(headers)
+        return httpx.Request(
+            method,
+            url,
+            params=params,
+            headers=merged,
+            extensions={"timeout": timeout.as_dict()},
+            **body_args,
+        )
 
     async def send_generated(
         self, method: str, url: httpx.URL | str, arguments: Mapping[str, Any]

@@ -44,6 +44,7 @@ from .._operations import CURRENT_CALL, Call, Operation, operation
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
 from .._sync_utils import current_loop, new_transport, sleep
+from .._urls import ApiURLs
 
 if TYPE_CHECKING:
     from flowscale_api.client import Client as GeneratedClient
@@ -70,10 +71,10 @@ class SyncAPI:
     def __init__(self, config: ClientConfig, http_client: httpx.Client | None) -> None:
         self.config = config
         self._owns_http = http_client is None
-        # Per client, not per call: the base URL as text (paths are appended to it), and the
+        # Per client, not per call: the base URL (API paths are joined to it), and the
         # headers every request needs that the pool does not send itself (an SDK-owned pool
         # carries User-Agent and Accept-Encoding as defaults; one passed in gets them per call).
-        self._base_url = str(config.base_url)
+        self._urls = ApiURLs(str(config.base_url))
         self._default_headers: dict[str, str] = (
             {}
             if self._owns_http
@@ -94,7 +95,7 @@ class SyncAPI:
 
     def url(self, path: str) -> httpx.URL:
         """The absolute URL of an API path (`/api/v1/...`), under the base URL's own path."""
-        return httpx.URL(self._base_url + path)
+        return self._urls.join(path)
 
     def generated_client(self) -> GeneratedClient:
         """The generated client (`flowscale_api.Client`), sending through this request path."""
@@ -166,13 +167,8 @@ class SyncAPI:
             )
             try:
                 with opened as body_args:
-                    request = self.http.build_request(
-                        method,
-                        url,
-                        params=params,
-                        headers=request_headers,
-                        timeout=request_timeout,
-                        **body_args,
+                    request = self._request(
+                        method, url, params, request_headers, request_timeout, body_args
                     )
                     # Redirects are never followed here: httpx would resend the API key.
                     response = self.http.send(request, stream=True, follow_redirects=False)
@@ -225,6 +221,34 @@ class SyncAPI:
                 raise error
             _log_retry(method, url, attempt, delay, str(response.status_code))
             sleep(delay)
+
+    def _request(
+        self,
+        method: str,
+        url: httpx.URL,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        timeout: httpx.Timeout,
+        body_args: Mapping[str, Any],
+    ) -> httpx.Request:
+        http = self.http
+        if not self._owns_http or http.cookies:
+            return http.build_request(
+                method, url, params=params, headers=headers, timeout=timeout, **body_args
+            )
+        # The SDK's own pool has no base URL, query parameters or (here) cookies of its own:
+        # what `build_request` would merge in is its default headers, so the request is made
+        # directly (half of `build_request`'s cost, the same request).
+        merged = http.headers.copy()
+        merged.update(headers)
+        return httpx.Request(
+            method,
+            url,
+            params=params,
+            headers=merged,
+            extensions={"timeout": timeout.as_dict()},
+            **body_args,
+        )
 
     def send_generated(
         self, method: str, url: httpx.URL | str, arguments: Mapping[str, Any]

@@ -36,6 +36,7 @@ from flowscale import (
     RunTimeoutError,
     ServerError,
 )
+from flowscale._config import USER_AGENT
 from flowscale.server import LocalServer
 
 from .conftest import SLOW
@@ -83,9 +84,14 @@ class CountingServer:
                     return
                 _read_body(conn, head, rest)  # reply after the whole request, as servers do
                 body = b'{"status":"error","errors":["busy"]}'
+                # A load balancer's stickiness cookie ("503-cookie"), as AWS ALB sets one.
+                cookie = (
+                    b"Set-Cookie: AWSALB=sticky-1; Path=/\r\n" if self.mode == "503-cookie" else b""
+                )
                 conn.sendall(
                     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\n"
-                    b"Content-Type: application/json\r\nConnection: close\r\n"
+                    + cookie
+                    + b"Content-Type: application/json\r\nConnection: close\r\n"
                     b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
                 )
                 return
@@ -287,6 +293,50 @@ def test_user_agent_names_the_sdk_httpx_and_python(counting: Any, tmp_path: path
     assert re.search(pattern, files.heads[0], re.IGNORECASE)
     assert "secret" in api.heads[0]
     assert "secret" not in files.heads[0]  # credentials only ever go to the API origin
+
+
+def test_a_request_is_the_one_httpx_would_build(counting: Any) -> None:
+    # The SDK builds requests of its own pool without httpx's build_request: the same bytes.
+    api = counting("503")
+    run_id = "3f1c2a9e-1b2c-4d5e-8f90-1234567890ab"
+    with Flowscale(api_key="secret", base_url=api.url, max_retries=0) as client:
+        for call in (lambda: client.get_run(run_id), lambda: client.get_output("o.png")):
+            with pytest.raises(ServerError):
+                call()
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    with httpx.Client(headers=headers) as raw:
+        raw.get(f"{api.url}/api/v1/runs/{run_id}", headers={"X-API-KEY": "secret"})
+        raw.get(
+            f"{api.url}/api/v1/runs/output",
+            params={"filename": "o.png"},
+            headers={"X-API-KEY": "secret"},
+        )
+    sdk, by_httpx = api.heads[:2], api.heads[2:]
+    assert sorted(sdk[0].split("\r\n")) == sorted(by_httpx[0].split("\r\n"))
+    assert sorted(sdk[1].split("\r\n")) == sorted(by_httpx[1].split("\r\n"))
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_cookies_a_server_sets_are_sent_back(counting: Any, flavour: str) -> None:
+    # A load balancer's stickiness cookie must come back on the next request, as with httpx.
+    api = counting("503-cookie")
+    if flavour == "sync":
+        with (
+            Flowscale(api_key="k", base_url=api.url, max_retries=1) as client,
+            pytest.raises(ServerError),
+        ):
+            client.check_health()
+    else:
+
+        async def main() -> None:
+            async with AsyncFlowscale(api_key="k", base_url=api.url, max_retries=1) as client:
+                with pytest.raises(ServerError):
+                    await client.check_health()
+
+        asyncio.run(main())
+    assert len(api.heads) == 2
+    assert "cookie:" not in api.heads[0].lower()
+    assert "cookie: awsalb=sticky-1" in api.heads[1].lower()
 
 
 @pytest.mark.parametrize(
