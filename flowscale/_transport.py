@@ -105,13 +105,13 @@ def interruptible(interrupter: Interrupter) -> Iterator[None]:
         interrupter.forget()
 
 
-def _watch(stream: httpcore.NetworkStream | httpcore.AsyncNetworkStream) -> None:
-    interrupter = _INTERRUPTER.get()
-    if interrupter is not None:
-        # A socket.socket, or asyncio's TransportSocket view of one: both can shut down.
-        sock = stream.get_extra_info("socket")
-        if callable(getattr(sock, "shutdown", None)):
-            interrupter.watch(functools.partial(_shut, sock))
+def _watch(
+    stream: httpcore.NetworkStream | httpcore.AsyncNetworkStream, interrupter: Interrupter
+) -> None:
+    # A socket.socket, or asyncio's TransportSocket view of one: both can shut down.
+    sock = stream.get_extra_info("socket")
+    if callable(getattr(sock, "shutdown", None)):
+        interrupter.watch(functools.partial(_shut, sock))
 
 
 def _connect_interruptibly(
@@ -172,11 +172,15 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         self._stream = stream
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        _watch(self._stream)
+        if (interrupter := _INTERRUPTER.get()) is not None:
+            _watch(self._stream, interrupter)
         return await self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _watch(self._stream)
+        if not buffer:  # httpcore writes the (empty) end of every bodiless request
+            return
+        if (interrupter := _INTERRUPTER.get()) is not None:
+            _watch(self._stream, interrupter)
         await self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     async def aclose(self) -> None:
@@ -246,11 +250,15 @@ class _SyncStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        _watch(self._stream)
+        if (interrupter := _INTERRUPTER.get()) is not None:
+            _watch(self._stream, interrupter)
         return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _watch(self._stream)
+        if not buffer:  # httpcore writes the (empty) end of every bodiless request
+            return
+        if (interrupter := _INTERRUPTER.get()) is not None:
+            _watch(self._stream, interrupter)
         self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
