@@ -44,27 +44,34 @@ class _OneWritePerTurn:
     uvicorn writes a reply's head and its body separately; on loopback each write is a
     syscall and a wake-up of the reader, so a small JSON reply costs the caller two reads
     instead of one (bench case "proxy": get_run, completion). Whatever is written in a turn
-    is sent, in order, at the end of it, or before the transport closes.
+    is sent, in order, at the end of it, when the response is complete (`flush`: its last
+    write goes out at once, not after what the app does next), or before the transport
+    closes.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._held: list[bytes] | None = None
+        self._pending: asyncio.Handle | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._held is None:
             self._held = [bytes(data)]
-            asyncio.get_running_loop().call_soon(self._flush)
+            self._pending = asyncio.get_running_loop().call_soon(self.flush)
         else:
             self._held.append(bytes(data))
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Send what is held now."""
         held, self._held = self._held, None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.cancel()
         if held and not self._transport.is_closing():
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
@@ -81,6 +88,12 @@ def _http_protocol() -> Any:
     class Protocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(_OneWritePerTurn(transport))  # type: ignore[arg-type]
+
+        def on_response_complete(self) -> None:
+            # The response's last bytes are written: send them before the app goes on (e.g.
+            # the proxy recording what a run reply said) and without waiting for the turn.
+            self.transport.flush()  # type: ignore[attr-defined]
+            super().on_response_complete()
 
     return Protocol
 
