@@ -307,6 +307,8 @@ class FlowscaleProxy:
         query: str,
         headers: RawHeaders,
         body: AsyncIterator[bytes] | None = None,
+        *,
+        whole: bool = False,
     ) -> UpstreamReply:
         """Send a request to the upstream; the reply's body is still to be read.
 
@@ -318,13 +320,15 @@ class FlowscaleProxy:
             query: The encoded query string ("" for none).
             headers: The headers to send (see `upstream_headers`).
             body: The request body's chunks (None: no body).
+            whole: Return once the reply is complete (its body buffered, up to a bound)
+                rather than at its head: for a reply that is read whole anyway.
 
         Returns:
             The reply; always ``aclose()`` it.
         """
         target = path + (f"?{query}" if query else "")
         try:
-            return await self._upstream.open(method, target, headers, body)
+            return await self._upstream.open(method, target, headers, body, whole=whole)
         except UpstreamTimeout:
             raise _Refusal(504, "The upstream API did not answer in time") from None
         except UpstreamError as exc:
@@ -334,7 +338,7 @@ class FlowscaleProxy:
     async def fetch_json(self, path: str, query: Mapping[str, str] | None = None) -> Any:
         """GET a JSON reply from the upstream (the proxy's own look-ups); None if not 200."""
         headers = [(b"x-api-key", self._key_bytes), (b"accept", b"application/json")]
-        response = await self.open("GET", path, urlencode(query or {}), headers)
+        response = await self.open("GET", path, urlencode(query or {}), headers, whole=True)
         try:
             if response.status_code != 200:
                 return None
@@ -513,7 +517,7 @@ async def read_capped(response: UpstreamReply, cap: int = MAX_INSPECTED_REPLY) -
     chunks = []
     size = 0
     try:
-        async for chunk in response.aiter_raw():
+        while chunk := await response.read_chunk():
             size += len(chunk)
             if size > cap:
                 raise _Refusal(502, "The upstream reply is too large")
@@ -686,7 +690,11 @@ class _Call:
             headers = [
                 (k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")
             ]
-        return await self.proxy.open(method, self.path(), urlencode(query), headers, body)
+        # Every reply but an event stream is read whole (bounded) before it is passed on.
+        whole = not self.op.streams_events
+        return await self.proxy.open(
+            method, self.path(), urlencode(query), headers, body, whole=whole
+        )
 
     async def read(self, response: UpstreamReply) -> bytes:
         try:
@@ -728,7 +736,7 @@ class _Call:
         key = self.proxy._key_bytes
         tail = b""
         try:
-            async for chunk in response.aiter_raw():
+            while chunk := await response.read_chunk():
                 if key in tail + chunk:
                     logger.error("the upstream echoed the API key in a stream: cut")
                     return  # unfinished: the server closes the connection, the caller resumes
