@@ -11,6 +11,7 @@ run list, the workflow list) and to make sure no reply carries the API key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -177,8 +178,7 @@ class FlowscaleProxy:
     @staticmethod
     def group_of(principal: Principal) -> str:
         """The upstream group_id of a principal's runs (only the proxy sets it)."""
-        digest = hashlib.sha256(b"flowscale-proxy\0" + principal.id.encode()).hexdigest()
-        return f"fsp-{digest[:32]}"
+        return _group_of(principal.id)
 
     async def aclose(self) -> None:
         """Close the upstream connections and the ownership store (at shutdown)."""
@@ -504,6 +504,12 @@ class FlowscaleProxy:
         self._starting[principal.id] += delta
         if self._starting[principal.id] <= 0:
             del self._starting[principal.id]
+
+
+@functools.lru_cache(maxsize=4096)  # asked twice per run reply: hashed once per user
+def _group_of(principal_id: str) -> str:
+    digest = hashlib.sha256(b"flowscale-proxy\0" + principal_id.encode()).hexdigest()
+    return f"fsp-{digest[:32]}"
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any, size: int = 50_000) -> None:
