@@ -61,6 +61,7 @@ MAX_INSPECTED_REPLY = 16 * 1024 * 1024  # JSON replies the proxy reads (runs, li
 LEARN_PAGE_SIZE = 100
 REDACTED = b"[redacted]"
 BODY_HEADERS = (b"content-length", b"content-type")
+NOT_FORWARDED_UP_WITHOUT_BODY = NOT_FORWARDED_UP | frozenset(BODY_HEADERS)
 
 
 class _Refusal(Exception):
@@ -254,7 +255,7 @@ class FlowscaleProxy:
                     "Too many requests: slow down",
                     [(b"retry-after", retry_after_header(wait).encode())],
                 )
-        call = _Call(self, scope, receive, send, cors, found, principal)
+        call = _Call(self, scope, receive, send, cors, found, principal, path)
         await call.run(rule)
         logger.info("%s %s (%s) for %s", method, path, found.operation.operation_id, principal.id)
 
@@ -274,7 +275,7 @@ class FlowscaleProxy:
         request = Request(scope)
         try:
             found = self._authenticate(request)
-            if inspect.isawaitable(found):
+            if not isinstance(found, Principal) and inspect.isawaitable(found):
                 found = await found
         except AuthenticationError as exc:
             raise _Refusal(401, str(exc), [(b"www-authenticate", b"Bearer")]) from None
@@ -286,17 +287,20 @@ class FlowscaleProxy:
         return found
 
     # ---- upstream --------------------------------------------------------------------------
-    def upstream_headers(self, scope: Scope) -> RawHeaders:
+    def upstream_headers(self, scope: Scope, *, with_body: bool = True) -> RawHeaders:
         """The headers to forward for a request: the caller's, filtered, plus the API key.
 
         Args:
             scope: The ASGI scope of the caller's request.
+            with_body: Whether the request is forwarded with its body (else its
+                ``Content-Length`` and ``Content-Type`` are dropped too).
 
         Returns:
             The caller's headers without credentials, cookies and hop-by-hop headers, and
             ``X-API-KEY``.
         """
-        headers = filter_headers(scope["headers"], NOT_FORWARDED_UP)
+        drop = NOT_FORWARDED_UP if with_body else NOT_FORWARDED_UP_WITHOUT_BODY
+        headers = filter_headers(scope["headers"], drop)
         headers.append((b"x-api-key", self._key_bytes))
         return headers
 
@@ -545,6 +549,7 @@ class _Call:
         cors: RawHeaders,
         match: Match,
         principal: Principal,
+        path: str,
     ) -> None:
         self.proxy = proxy
         self.scope = scope
@@ -553,6 +558,9 @@ class _Call:
         self.cors = cors
         self.op: Operation = match.operation
         self.params = dict(match.path_params)
+        # The path matched: the operation's path with these parameters, each a SAFE_SEGMENT
+        # (nothing in one that quoting would change), so it is also the path upstream.
+        self._path = path
         self.principal = principal
         self.head = scope["method"] == "HEAD"
 
@@ -562,7 +570,7 @@ class _Call:
         return parse_qsl(raw, keep_blank_values=True)
 
     def path(self) -> str:
-        return self.op.url_path(**{k: quote(v, safe="") for k, v in self.params.items()})
+        return self._path
 
     async def run(self, rule: Rule) -> None:
         if rule is Rule.EXECUTE:
@@ -667,19 +675,22 @@ class _Call:
         if self.op.streams_events and response.status_code == 200:
             await self.relay(response)
             return
-        body = await self.read(response)
         learned = None
-        if response.status_code == 200:
-            reply = _json(body)
-            data = reply.get("data") if isinstance(reply, dict) else None
-            if isinstance(data, dict) and "_id" in data:
-                if data.get("group_id") != proxy.group_of(principal):
-                    raise _not_found(f"Run not found: {run_id}")
-                learned = data
-            elif self.op.operation_id == "cancel_run":
-                await proxy.ownership.mark_ended(run_id)
-                proxy.forget(run_id)
-        await self.reply(response, body)
+        try:  # the connection goes back to the pool after the reply, off its path
+            body = await read_capped(response)
+            if response.status_code == 200:
+                reply = _json(body)
+                data = reply.get("data") if isinstance(reply, dict) else None
+                if isinstance(data, dict) and "_id" in data:
+                    if data.get("group_id") != proxy.group_of(principal):
+                        raise _not_found(f"Run not found: {run_id}")
+                    learned = data
+                elif self.op.operation_id == "cancel_run":
+                    await proxy.ownership.mark_ended(run_id)
+                    proxy.forget(run_id)
+            await self.reply(response, body)
+        finally:
+            await response.aclose()
         if learned is not None:
             # After the reply, not before: the run is checked as the caller's already, and
             # recording its outputs and end (store writes, once per change) is then off the
@@ -691,11 +702,7 @@ class _Call:
         self, query: list[tuple[str, str]], body: AsyncIterator[bytes] | None = None
     ) -> UpstreamReply:
         method = "GET" if self.head else self.scope["method"]
-        headers = self.proxy.upstream_headers(self.scope)
-        if body is None:
-            headers = [
-                (k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")
-            ]
+        headers = self.proxy.upstream_headers(self.scope, with_body=body is not None)
         # Every reply but an event stream is read whole (bounded) before it is passed on.
         whole = not self.op.streams_events
         return await self.proxy.open(
