@@ -39,14 +39,15 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 class _OneWritePerTurn:
-    """A transport whose writes in one turn of the event loop go out as one ``write``.
+    """A transport that sends a reply's head together with what follows it.
 
     uvicorn writes a reply's head and its body separately; on loopback each write is a
-    syscall and a wake-up of the reader, so a small JSON reply costs the caller two reads
-    instead of one (bench case "proxy": get_run, completion). Whatever is written in a turn
-    is sent, in order, at the end of it, when the response is complete (`flush`: its last
-    write goes out at once, not after what the app does next), or before the transport
-    closes.
+    syscall and a wake-up of the reader, so a small JSON reply would cost the caller two
+    reads instead of one (bench case "proxy": get_run, completion). A head is held until
+    the next write (sent with it, in one write), the reply's completion (`flush`), the end
+    of the loop's turn, or the transport's close, whichever comes first. Anything else goes
+    out as it is written: a streamed reply's parts (the proxy relays each event as it
+    comes) take no extra turn of the loop.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
@@ -55,11 +56,14 @@ class _OneWritePerTurn:
         self._pending: asyncio.Handle | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._held is None:
+        if self._held is not None:  # a head waits for this: both go out now
+            self._held.append(bytes(data))
+            self.flush()
+        elif data[:5] == b"HTTP/":  # a reply's head (a body beginning so just waits a turn)
             self._held = [bytes(data)]
             self._pending = asyncio.get_running_loop().call_soon(self.flush)
-        else:
-            self._held.append(bytes(data))
+        elif not self._transport.is_closing():
+            self._transport.write(data)
 
     def flush(self) -> None:
         """Send what is held now."""
@@ -79,7 +83,8 @@ class _OneWritePerTurn:
 
 
 def _http_protocol() -> Any:
-    """uvicorn's httptools protocol with writes joined per turn ("auto" without httptools)."""
+    """uvicorn's httptools protocol, a reply's head sent with its body ("auto" without
+    httptools)."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:
