@@ -759,6 +759,9 @@ class _Call:
                 more = not response.complete
                 await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
                 if not more:
+                    # Its connection back to the pool at once, not a few turns of the loop
+                    # later (relay's cleanup): the SDK's confirming get_run follows at once.
+                    await response.aclose()
                     return
         except UpstreamError as exc:
             logger.warning("the upstream broke off a stream (%s): cutting it here too", exc)
