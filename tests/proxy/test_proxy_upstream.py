@@ -325,12 +325,12 @@ def test_a_whole_reply_is_waited_for_to_its_end_and_only_silence_times_it_out() 
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n")
                 for piece in (b"pi", b"ec", b"es", b"!!"):
                     await writer.drain()
-                    await asyncio.sleep(0.2)
+                    await asyncio.sleep(0.3)
                     writer.write(piece)
                 await writer.drain()
 
     async def case() -> None:
-        async with upstream_for(handler, timeout=0.5) as (upstream, accepted):
+        async with upstream_for(handler, timeout=1.0) as (upstream, accepted):
             reply = await upstream.open("GET", "/slow", [], whole=True)
             # Returned with the reply complete (its body buffered), not at its head.
             assert reply._connection is not None
