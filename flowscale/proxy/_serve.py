@@ -38,7 +38,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-class _OneWritePerTurn:
+class _HeadWithBody:
     """A transport that sends a reply's head together with what follows it.
 
     uvicorn writes a reply's head and its body separately; on loopback each write is a
@@ -92,11 +92,11 @@ def _http_protocol() -> Any:
 
     class Protocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(_OneWritePerTurn(transport))  # type: ignore[arg-type]
+            super().connection_made(_HeadWithBody(transport))  # type: ignore[arg-type]
 
         def on_response_complete(self) -> None:
-            # The response's last bytes are written: send them before the app goes on (e.g.
-            # the proxy recording what a run reply said) and without waiting for the turn.
+            # The reply is complete: whatever is still held (the head of a reply without a
+            # body: HEAD, 204) goes out now, not after what the app does next in this turn.
             self.transport.flush()  # type: ignore[attr-defined]
             super().on_response_complete()
 
