@@ -11,6 +11,7 @@ run list, the workflow list) and to make sure no reply carries the API key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -60,6 +61,7 @@ MAX_INSPECTED_REPLY = 16 * 1024 * 1024  # JSON replies the proxy reads (runs, li
 LEARN_PAGE_SIZE = 100
 REDACTED = b"[redacted]"
 BODY_HEADERS = (b"content-length", b"content-type")
+NOT_FORWARDED_UP_WITHOUT_BODY = NOT_FORWARDED_UP | frozenset(BODY_HEADERS)
 
 
 class _Refusal(Exception):
@@ -177,8 +179,7 @@ class FlowscaleProxy:
     @staticmethod
     def group_of(principal: Principal) -> str:
         """The upstream group_id of a principal's runs (only the proxy sets it)."""
-        digest = hashlib.sha256(b"flowscale-proxy\0" + principal.id.encode()).hexdigest()
-        return f"fsp-{digest[:32]}"
+        return _group_of(principal.id)
 
     async def aclose(self) -> None:
         """Close the upstream connections and the ownership store (at shutdown)."""
@@ -254,7 +255,7 @@ class FlowscaleProxy:
                     "Too many requests: slow down",
                     [(b"retry-after", retry_after_header(wait).encode())],
                 )
-        call = _Call(self, scope, receive, send, cors, found, principal)
+        call = _Call(self, scope, receive, send, cors, found, principal, path)
         await call.run(rule)
         logger.info("%s %s (%s) for %s", method, path, found.operation.operation_id, principal.id)
 
@@ -274,7 +275,7 @@ class FlowscaleProxy:
         request = Request(scope)
         try:
             found = self._authenticate(request)
-            if inspect.isawaitable(found):
+            if not isinstance(found, Principal) and inspect.isawaitable(found):
                 found = await found
         except AuthenticationError as exc:
             raise _Refusal(401, str(exc), [(b"www-authenticate", b"Bearer")]) from None
@@ -286,17 +287,20 @@ class FlowscaleProxy:
         return found
 
     # ---- upstream --------------------------------------------------------------------------
-    def upstream_headers(self, scope: Scope) -> RawHeaders:
+    def upstream_headers(self, scope: Scope, *, with_body: bool = True) -> RawHeaders:
         """The headers to forward for a request: the caller's, filtered, plus the API key.
 
         Args:
             scope: The ASGI scope of the caller's request.
+            with_body: Whether the request is forwarded with its body (else its
+                ``Content-Length`` and ``Content-Type`` are dropped too).
 
         Returns:
             The caller's headers without credentials, cookies and hop-by-hop headers, and
             ``X-API-KEY``.
         """
-        headers = filter_headers(scope["headers"], NOT_FORWARDED_UP)
+        drop = NOT_FORWARDED_UP if with_body else NOT_FORWARDED_UP_WITHOUT_BODY
+        headers = filter_headers(scope["headers"], drop)
         headers.append((b"x-api-key", self._key_bytes))
         return headers
 
@@ -307,6 +311,8 @@ class FlowscaleProxy:
         query: str,
         headers: RawHeaders,
         body: AsyncIterator[bytes] | None = None,
+        *,
+        whole: bool = False,
     ) -> UpstreamReply:
         """Send a request to the upstream; the reply's body is still to be read.
 
@@ -318,13 +324,15 @@ class FlowscaleProxy:
             query: The encoded query string ("" for none).
             headers: The headers to send (see `upstream_headers`).
             body: The request body's chunks (None: no body).
+            whole: Return once the reply is complete (its body buffered, up to a bound)
+                rather than at its head: for a reply that is read whole anyway.
 
         Returns:
             The reply; always ``aclose()`` it.
         """
         target = path + (f"?{query}" if query else "")
         try:
-            return await self._upstream.open(method, target, headers, body)
+            return await self._upstream.open(method, target, headers, body, whole=whole)
         except UpstreamTimeout:
             raise _Refusal(504, "The upstream API did not answer in time") from None
         except UpstreamError as exc:
@@ -334,7 +342,7 @@ class FlowscaleProxy:
     async def fetch_json(self, path: str, query: Mapping[str, str] | None = None) -> Any:
         """GET a JSON reply from the upstream (the proxy's own look-ups); None if not 200."""
         headers = [(b"x-api-key", self._key_bytes), (b"accept", b"application/json")]
-        response = await self.open("GET", path, urlencode(query or {}), headers)
+        response = await self.open("GET", path, urlencode(query or {}), headers, whole=True)
         try:
             if response.status_code != 200:
                 return None
@@ -502,6 +510,12 @@ class FlowscaleProxy:
             del self._starting[principal.id]
 
 
+@functools.lru_cache(maxsize=4096)  # asked twice per run reply: hashed once per user
+def _group_of(principal_id: str) -> str:
+    digest = hashlib.sha256(b"flowscale-proxy\0" + principal_id.encode()).hexdigest()
+    return f"fsp-{digest[:32]}"
+
+
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any, size: int = 50_000) -> None:
     cache[key] = value
     cache.move_to_end(key)
@@ -513,7 +527,7 @@ async def read_capped(response: UpstreamReply, cap: int = MAX_INSPECTED_REPLY) -
     chunks = []
     size = 0
     try:
-        async for chunk in response.aiter_raw():
+        while chunk := await response.read_chunk():
             size += len(chunk)
             if size > cap:
                 raise _Refusal(502, "The upstream reply is too large")
@@ -535,6 +549,7 @@ class _Call:
         cors: RawHeaders,
         match: Match,
         principal: Principal,
+        path: str,
     ) -> None:
         self.proxy = proxy
         self.scope = scope
@@ -543,6 +558,9 @@ class _Call:
         self.cors = cors
         self.op: Operation = match.operation
         self.params = dict(match.path_params)
+        # The path matched: the operation's path with these parameters, each a SAFE_SEGMENT
+        # (nothing in one that quoting would change), so it is also the path upstream.
+        self._path = path
         self.principal = principal
         self.head = scope["method"] == "HEAD"
 
@@ -552,7 +570,7 @@ class _Call:
         return parse_qsl(raw, keep_blank_values=True)
 
     def path(self) -> str:
-        return self.op.url_path(**{k: quote(v, safe="") for k, v in self.params.items()})
+        return self._path
 
     async def run(self, rule: Rule) -> None:
         if rule is Rule.EXECUTE:
@@ -657,19 +675,22 @@ class _Call:
         if self.op.streams_events and response.status_code == 200:
             await self.relay(response)
             return
-        body = await self.read(response)
         learned = None
-        if response.status_code == 200:
-            reply = _json(body)
-            data = reply.get("data") if isinstance(reply, dict) else None
-            if isinstance(data, dict) and "_id" in data:
-                if data.get("group_id") != proxy.group_of(principal):
-                    raise _not_found(f"Run not found: {run_id}")
-                learned = data
-            elif self.op.operation_id == "cancel_run":
-                await proxy.ownership.mark_ended(run_id)
-                proxy.forget(run_id)
-        await self.reply(response, body)
+        try:  # the connection goes back to the pool after the reply, off its path
+            body = await read_capped(response)
+            if response.status_code == 200:
+                reply = _json(body)
+                data = reply.get("data") if isinstance(reply, dict) else None
+                if isinstance(data, dict) and "_id" in data:
+                    if data.get("group_id") != proxy.group_of(principal):
+                        raise _not_found(f"Run not found: {run_id}")
+                    learned = data
+                elif self.op.operation_id == "cancel_run":
+                    await proxy.ownership.mark_ended(run_id)
+                    proxy.forget(run_id)
+            await self.reply(response, body)
+        finally:
+            await response.aclose()
         if learned is not None:
             # After the reply, not before: the run is checked as the caller's already, and
             # recording its outputs and end (store writes, once per change) is then off the
@@ -681,12 +702,12 @@ class _Call:
         self, query: list[tuple[str, str]], body: AsyncIterator[bytes] | None = None
     ) -> UpstreamReply:
         method = "GET" if self.head else self.scope["method"]
-        headers = self.proxy.upstream_headers(self.scope)
-        if body is None:
-            headers = [
-                (k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")
-            ]
-        return await self.proxy.open(method, self.path(), urlencode(query), headers, body)
+        headers = self.proxy.upstream_headers(self.scope, with_body=body is not None)
+        # Every reply but an event stream is read whole (bounded) before it is passed on.
+        whole = not self.op.streams_events
+        return await self.proxy.open(
+            method, self.path(), urlencode(query), headers, body, whole=whole
+        )
 
     async def read(self, response: UpstreamReply) -> bytes:
         try:
@@ -728,7 +749,7 @@ class _Call:
         key = self.proxy._key_bytes
         tail = b""
         try:
-            async for chunk in response.aiter_raw():
+            while chunk := await response.read_chunk():
                 if key in tail + chunk:
                     logger.error("the upstream echoed the API key in a stream: cut")
                     return  # unfinished: the server closes the connection, the caller resumes
@@ -738,6 +759,9 @@ class _Call:
                 more = not response.complete
                 await self.send({"type": "http.response.body", "body": chunk, "more_body": more})
                 if not more:
+                    # Its connection back to the pool at once, not a few turns of the loop
+                    # later (relay's cleanup): the SDK's confirming get_run follows at once.
+                    await response.aclose()
                     return
         except UpstreamError as exc:
             logger.warning("the upstream broke off a stream (%s): cutting it here too", exc)

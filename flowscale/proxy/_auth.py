@@ -78,7 +78,13 @@ Authenticate = Callable[[Request], "Principal | Awaitable[Principal]"]
 
 def bearer_token(request: Request) -> str:
     """The token of ``Authorization: Bearer <token>``, or AuthenticationError."""
-    value = request.headers.get("authorization")
+    # The first Authorization header, as request.headers.get would give it (ASGI header
+    # names are lowercase), without making a Headers object for every request.
+    value: str | None = None
+    for name, raw in request.scope["headers"]:
+        if name == b"authorization":
+            value = raw.decode("latin-1")
+            break
     if value is None:
         raise AuthenticationError("Missing credentials: send Authorization: Bearer <token>")
     scheme, _, token = value.strip().partition(" ")

@@ -38,33 +38,44 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-class _OneWritePerTurn:
-    """A transport whose writes in one turn of the event loop go out as one ``write``.
+class _HeadWithBody:
+    """A transport that sends a reply's head together with what follows it.
 
     uvicorn writes a reply's head and its body separately; on loopback each write is a
-    syscall and a wake-up of the reader, so a small JSON reply costs the caller two reads
-    instead of one (bench case "proxy": get_run, completion). Whatever is written in a turn
-    is sent, in order, at the end of it, or before the transport closes.
+    syscall and a wake-up of the reader, so a small JSON reply would cost the caller two
+    reads instead of one (bench case "proxy": get_run, completion). A head is held until
+    the next write (sent with it, in one write), the reply's completion (`flush`), the end
+    of the loop's turn, or the transport's close, whichever comes first. Anything else goes
+    out as it is written: a streamed reply's parts (the proxy relays each event as it
+    comes) take no extra turn of the loop.
     """
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._held: list[bytes] | None = None
+        self._pending: asyncio.Handle | None = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        if self._held is None:
-            self._held = [bytes(data)]
-            asyncio.get_running_loop().call_soon(self._flush)
-        else:
+        if self._held is not None:  # a head waits for this: both go out now
             self._held.append(bytes(data))
+            self.flush()
+        elif data[:5] == b"HTTP/":  # a reply's head (a body beginning so just waits a turn)
+            self._held = [bytes(data)]
+            self._pending = asyncio.get_running_loop().call_soon(self.flush)
+        elif not self._transport.is_closing():
+            self._transport.write(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Send what is held now."""
         held, self._held = self._held, None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.cancel()
         if held and not self._transport.is_closing():
             self._transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
@@ -72,7 +83,8 @@ class _OneWritePerTurn:
 
 
 def _http_protocol() -> Any:
-    """uvicorn's httptools protocol with writes joined per turn ("auto" without httptools)."""
+    """uvicorn's httptools protocol, a reply's head sent with its body ("auto" without
+    httptools)."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:
@@ -80,7 +92,13 @@ def _http_protocol() -> Any:
 
     class Protocol(HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(_OneWritePerTurn(transport))  # type: ignore[arg-type]
+            super().connection_made(_HeadWithBody(transport))  # type: ignore[arg-type]
+
+        def on_response_complete(self) -> None:
+            # The reply is complete: whatever is still held (the head of a reply without a
+            # body: HEAD, 204) goes out now, not after what the app does next in this turn.
+            self.transport.flush()  # type: ignore[attr-defined]
+            super().on_response_complete()
 
     return Protocol
 

@@ -55,10 +55,16 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._writable: asyncio.Future[None] | None = None  # set while writing is paused
         self._busy = False
-        self._begin(head_only=False)
+        self._last_read = 0.0  # the loop's time when bytes last came
+        self._timer: asyncio.TimerHandle | None = None
+        self._begin(head_only=False, whole=False)
 
-    def _begin(self, *, head_only: bool) -> None:
+    def _begin(self, *, head_only: bool, whole: bool) -> None:
         self._head_only = head_only
+        # Whole: the reader wants the complete reply, so its waits end when the reply is
+        # complete (or the buffer is full, or the exchange fails), not at its head and at
+        # every piece of its body: one wake-up per small reply, however the upstream wrote it.
+        self._whole = whole
         self._got_bytes = False
         self._head_bytes = 0
         self._status = 0
@@ -72,10 +78,10 @@ class _Connection(asyncio.Protocol):
         self._complete = False
         self._keep_alive = False
         self._error: UpstreamError | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiter: asyncio.Future[bool] | None = None
 
-    def start(self, head_only: bool) -> None:
-        self._begin(head_only=head_only)
+    def start(self, head_only: bool, whole: bool = False) -> None:
+        self._begin(head_only=head_only, whole=whole)
         self._busy = True
 
     @property
@@ -97,6 +103,8 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self._got_bytes = True
+        if self._whole:
+            self._last_read = asyncio.get_running_loop().time()
         try:
             self._parser.feed_data(data)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
@@ -149,7 +157,8 @@ class _Connection(asyncio.Protocol):
                 k.lower() in (b"content-length", b"transfer-encoding") for k, _ in self._headers
             )
             self._close_delimited = not framed
-        self._wake()
+        if self._complete or not self._whole:
+            self._wake()
 
     def on_body(self, body: bytes) -> None:
         if self._head_only:
@@ -159,7 +168,8 @@ class _Connection(asyncio.Protocol):
         if self._buffered > HIGH_WATER and not self._reading_paused and self.transport:
             self._reading_paused = True
             self.transport.pause_reading()
-        self._wake()
+        if self._reading_paused or not self._whole:
+            self._wake()
 
     def on_message_complete(self) -> None:
         if self._informational:
@@ -178,16 +188,35 @@ class _Connection(asyncio.Protocol):
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+            waiter.set_result(True)
 
     async def _wait(self, what: str) -> None:
-        self._waiter = waiter = asyncio.get_running_loop().create_future()
+        # A timer that resolves the waiter with False, rather than asyncio.timeout: this runs
+        # for every read, and a timeout context (a cancellation scope) costs several times
+        # more than one timer.
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        self._timer = loop.call_later(self._io_timeout, self._expire, waiter)
         try:
-            async with asyncio.timeout(self._io_timeout):
-                await waiter
-        except TimeoutError:
+            woken = await waiter
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+        if not woken:
             self.close()
-            raise UpstreamTimeout(what) from None
+            raise UpstreamTimeout(what)
+
+    def _expire(self, waiter: asyncio.Future[bool]) -> None:
+        if waiter.done():
+            return
+        loop = asyncio.get_running_loop()
+        # A wait for a whole reply may span several reads: it times out once no byte has
+        # come for the timeout, as a wait for one read does.
+        left = self._last_read + self._io_timeout - loop.time() if self._whole else 0.0
+        if left > 0:
+            self._timer = loop.call_later(left, self._expire, waiter)
+        else:
+            waiter.set_result(False)
 
     async def write(self, data: bytes) -> None:
         if self.closed or self.transport is None:
@@ -271,11 +300,20 @@ class UpstreamReply:
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         """The body as it arrives (what is buffered, joined, at each step)."""
+        while chunk := await self.read_chunk():
+            yield chunk
+
+    async def read_chunk(self) -> bytes:
+        """What has come of the body since the last call (waiting for some); b"" at its end.
+
+        A loop over this rather than over `aiter_raw` leaves no async generator behind when
+        it stops early (asyncio closes an abandoned one in a task of its own, scheduled
+        through the loop's thread-safe wake-up).
+        """
         connection = self._connection
         if connection is None:
             raise UpstreamError("ReadError: the reply is closed")
-        while chunk := await connection.next_chunk():
-            yield chunk
+        return await connection.next_chunk()
 
     @property
     def complete(self) -> bool:
@@ -333,8 +371,14 @@ class Upstream:
         target: str,
         headers: RawHeaders,
         body: AsyncIterator[bytes] | None = None,
+        *,
+        whole: bool = False,
     ) -> UpstreamReply:
-        """Send the request; the reply's headers are in, its body still to be read."""
+        """Send the request; the reply's headers are in, its body still to be read.
+
+        ``whole``: return once the reply is complete (up to `HIGH_WATER` of its body buffered),
+        for a caller that reads it whole anyway; else as soon as its head is in.
+        """
         head, length = self._request_head(method, target, headers, body is not None)
         # A pooled connection the upstream closed just as it was reused fails before any
         # reply; a request without a body is safe to send once more on a fresh one.
@@ -344,7 +388,7 @@ class Upstream:
             while True:
                 connection, reused = await self._connection()
                 try:
-                    return await self._exchange(connection, method, head, body, length)
+                    return await self._exchange(connection, method, head, body, length, whole)
                 except UpstreamTimeout:
                     raise
                 except UpstreamError:
@@ -396,8 +440,9 @@ class Upstream:
         head: bytes,
         body: AsyncIterator[bytes] | None,
         length: int | None,
+        whole: bool,
     ) -> UpstreamReply:
-        connection.start(head_only=method == "HEAD")
+        connection.start(head_only=method == "HEAD", whole=whole)
         try:
             if body is None:
                 await connection.write(head)

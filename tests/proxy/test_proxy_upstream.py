@@ -305,3 +305,50 @@ def test_a_body_is_framed_by_its_declared_length_and_never_overruns_it() -> None
             assert received[1].endswith(b"\r\n\r\nabc")
 
     run(case)
+
+
+def test_a_whole_reply_is_waited_for_to_its_end_and_only_silence_times_it_out() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await read_head(reader)
+            if b"/silent" in head:  # the head, then nothing
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n")
+                await writer.drain()
+                await asyncio.sleep(30)
+            elif b"/big" in head:
+                size = 16 * HIGH_WATER
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % size)
+                for _ in range(size // 65536):
+                    writer.write(b"x" * 65536)
+                    await writer.drain()
+            else:  # the head, then the body in pieces, together longer than the timeout
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n")
+                for piece in (b"pi", b"ec", b"es", b"!!"):
+                    await writer.drain()
+                    await asyncio.sleep(0.3)
+                    writer.write(piece)
+                await writer.drain()
+
+    async def case() -> None:
+        async with upstream_for(handler, timeout=1.0) as (upstream, accepted):
+            reply = await upstream.open("GET", "/slow", [], whole=True)
+            # Returned with the reply complete (its body buffered), not at its head.
+            assert reply._connection is not None
+            assert reply._connection._complete
+            assert await body_of(reply) == b"pieces!!"
+            # However the reply is read, a whole one is buffered only up to a bound.
+            reply = await upstream.open("GET", "/big", [], whole=True)
+            connection = reply._connection
+            assert connection is not None
+            seen, most = 0, 0
+            while chunk := await reply.read_chunk():
+                seen += len(chunk)
+                most = max(most, connection._buffered)
+                await asyncio.sleep(0.005)  # a slow caller
+            await reply.aclose()
+            assert (seen, len(accepted)) == (16 * HIGH_WATER, 1)
+            assert most <= 2 * HIGH_WATER
+            with pytest.raises(UpstreamTimeout, match="ReadTimeout"):
+                await upstream.open("GET", "/silent", [], whole=True)
+
+    run(case)
