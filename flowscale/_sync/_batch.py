@@ -200,6 +200,7 @@ class Batch:
         # Starting a run is never retried inside the client: a 429 is the batch's signal to
         # slow down, and a lost reply is reconciled here, by the row's group id.
         self._submitter = client.with_options(max_retries=0)
+        self._bounded: tuple[int, _BatchClient] | None = None  # see `_submitter_within`
         self._workflow_id = workflow_id
         self._rows: Iterator[BatchRow] = iter_batch_rows(rows, shard)
         self._rows_lock = threading.Lock()
@@ -390,9 +391,7 @@ class Batch:
             left = deadline.remaining()
             if left is not None and left <= 0:
                 return _timed_out(row, key, attempt, self._timeout)
-            submitter = (
-                self._submitter if left is None else self._submitter.with_options(timeout=left)
-            )
+            submitter = self._submitter if left is None else self._submitter_within(left)
             try:
                 submitted = submitter.execute_workflow(self._workflow_id, inputs, group_id=group)
             except (TypeError, ValueError) as exc:  # the row's inputs cannot be sent
@@ -422,6 +421,18 @@ class Batch:
             manifest.submitted(row.index, run_id)
         self.counts.submitted += 1
         return run_id
+
+    def _submitter_within(self, left: float) -> _BatchClient:
+        """The submitter with a request timeout of at most `left` seconds. Rounded down to
+        whole seconds and kept, so the rows submitted in the same second share one client
+        (one per row cost a client and its generated twin per submission); under a second
+        left, exactly `left`."""
+        if left < 1.0:
+            return self._submitter.with_options(timeout=left)
+        seconds = int(left)
+        if self._bounded is None or self._bounded[0] != seconds:
+            self._bounded = (seconds, self._submitter.with_options(timeout=float(seconds)))
+        return self._bounded[1]
 
     def _find(self, row: BatchRow, group: str, deadline: Deadline) -> str | None:
         """The run of `group`, if the execute that carried it created one. Raises

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from .._route_table import RouteTable
 from .._spec_operations import API_TABLE
 from ._admin import admin_routes
+from ._asgi import ASGIApp, Receive, Scope, Send
 from ._handlers import ApiHandlers, Handler, failure
 from ._state import ServerState
 
@@ -60,8 +61,41 @@ async def _crashed(request: Request, exc: Exception) -> Response:
     return failure(500, f"Internal server error: {type(exc).__name__}")
 
 
-def build_api_app(state: ServerState) -> Starlette:
-    return Starlette(
-        routes=[*api_routes(ApiHandlers(state)), *admin_routes(state)],
+# Served in front of Starlette (see `build_api_app`).
+_DIRECT = "stream_run_events"
+
+
+def build_api_app(state: ServerState, table: RouteTable = API_TABLE) -> ASGIApp:
+    """The API's routes; event streams are served in front of Starlette's layers.
+
+    A stream is held open for the whole run: through Starlette it keeps about ten coroutines
+    and their closures alive (middleware, router, route, exception wrappers), and with a
+    thousand streams open every full garbage collection walks those objects while the loop
+    waits (60-75 ms seen). Served directly it keeps its own handler and response only; the
+    gate (counters, faults, the key) is still in front of both.
+    """
+    handlers = ApiHandlers(state)
+    app = Starlette(
+        routes=[*api_routes(handlers, table), *admin_routes(state)],
         exception_handlers={404: _not_found, 405: _not_allowed, Exception: _crashed},
     )
+    stream = handlers.for_operation(_DIRECT)
+    method = table[_DIRECT].method
+
+    async def api(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == method:
+            match = table.match(method, scope["path"])
+            if match is not None and match.operation.operation_id == _DIRECT:
+                scope["path_params"] = dict(match.path_params)
+                request = Request(scope, receive, send)
+                try:
+                    response = await stream(request)
+                except Exception as exc:
+                    # As Starlette's last resort does: answer 500, then let the server log it.
+                    await (await _crashed(request, exc))(scope, receive, send)
+                    raise
+                await response(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return api

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import secrets
 import signal
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self, TextIO
 
@@ -229,6 +231,9 @@ class LocalServer:
             log_config=None,
             log_level="warning",
             access_log=False,
+            # No X-Forwarded-* rewriting: a loopback server behind no proxy (and one
+            # coroutine less around every request, a thousand streams held open included).
+            proxy_headers=False,
             timeout_graceful_shutdown=2,
             timeout_keep_alive=30,
         )
@@ -300,6 +305,25 @@ class LocalServer:
             server.exit_now.set()
 
 
+@contextlib.contextmanager
+def dedicated_process() -> Iterator[None]:
+    """For a process that exists to serve (`serve_forever`, `flowscale serve`): once started,
+    everything alive (modules, classes, the server's own setup) is left out of every garbage
+    collection until the block ends (`gc.freeze`, undone by `gc.unfreeze`).
+
+    A full collection walks every tracked object while the loop waits: with a thousand runs
+    and their streams open, one took 50-90 ms, of which the objects of startup, which never
+    become garbage, were two thirds (20-30 ms without them). Not done by `LocalServer` itself:
+    inside a test suite or an application, the process and its objects are not the server's.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def serve_forever(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -334,12 +358,13 @@ def serve_forever(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.start()
-        print(f"Flowscale local server: {server.base_url}", file=out)
-        print(f"Files served from:      {server.files_url}", file=out)
-        print(f"API key:                {server.api_key}", file=out)
-        print("Press Ctrl-C to stop.", file=out, flush=True)
-        while not done.wait(0.5):
-            pass
+        with dedicated_process():
+            print(f"Flowscale local server: {server.base_url}", file=out)
+            print(f"Files served from:      {server.files_url}", file=out)
+            print(f"API key:                {server.api_key}", file=out)
+            print("Press Ctrl-C to stop.", file=out, flush=True)
+            while not done.wait(0.5):
+                pass
     finally:
         server.stop()
         for sig, handler in previous.items():

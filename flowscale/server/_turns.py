@@ -25,10 +25,12 @@ class Turns:
         self._left = per_round
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._round_scheduled = False
+        self.taken = 0  # turns handed out since the start (tests count them)
 
     async def take(self) -> None:
         """Return once this iteration of the loop has a turn left for the caller."""
         loop = asyncio.get_running_loop()
+        self.taken += 1
         if self._left > 0 and not self._waiters:
             self._left -= 1
             self._schedule_round(loop)

@@ -241,3 +241,18 @@ def test_manifest_read_ahead_sees_rows_written_after_the_page_was_read(
     assert manifest.get(2) is not None
     assert manifest.get(2).state is RowState.SUBMITTING  # type: ignore[union-attr]
     manifest.close()
+
+
+def test_submissions_in_the_same_second_share_one_client_bounded_by_the_time_left() -> None:
+    # One client per whole second left (not one per row), never a timeout past the row's
+    # deadline; under a second left, exactly what is left.
+    with flowscale.Flowscale(api_key="k", base_url="http://127.0.0.1:9") as client:
+        batch = client.run_batch("wf", [])
+        first = batch._submitter_within(599.7)
+        assert batch._submitter_within(599.2) is first
+        assert first._api.config.timeout.read == 599.0
+        later = batch._submitter_within(598.9)
+        assert later is not first
+        assert later._api.config.timeout.read == 598.0
+        assert batch._submitter_within(0.4)._api.config.timeout.read == 0.4
+        batch.close()

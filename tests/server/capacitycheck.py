@@ -13,7 +13,8 @@ other machines, so they run at a lower priority (`--load-nice`, 10 by default; 0
 priority as the server): on a 2-core machine, 1,000 clients starting at once otherwise take most
 of the CPU, and the server's loop spends its stalls waiting for a core, not working (the
 `loop_runqueue_ms` figures show how long it waited). The server runs in its
-own process too, with a probe inside its event loop (a 20 ms sleep that measures how late it
+own process too (set up as `flowscale serve` sets up its process: see
+`dedicated_process`), with a probe inside its event loop (a 20 ms sleep that measures how late it
 wakes up): that lag is the loop's longest blocking stretch, a figure much less sensitive to
 other load on the machine than the health latency seen from outside.
 
@@ -88,6 +89,7 @@ def _serve(workers: int, stall_stacks: bool) -> int:
     from bench import _workflows
     from bench._limits import raise_open_files
     from flowscale.server import LocalServer
+    from flowscale.server._server import dedicated_process
 
     raise_open_files()
     # time, lag, process CPU, loop CPU, loop's time waiting for a core
@@ -116,7 +118,8 @@ def _serve(workers: int, stall_stacks: bool) -> int:
         server = LocalServer(workers=workers)
         for workflow in _workflows.workflows(Path(tmp)):
             server.register_workflow(workflow)
-        with server:
+        # A process that only serves, as `flowscale serve` runs it (serve_forever).
+        with server, dedicated_process():
             loop = server._loop  # the server's own loop: the probe must run where requests do
             assert loop is not None
             ready = threading.Event()

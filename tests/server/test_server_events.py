@@ -209,3 +209,48 @@ def test_prompt_enhancer_events_are_persisted(
     once = [e.data for e in events(server, run_id)]
     twice = [e.data for e in events(server, run_id)]
     assert once == twice
+
+
+def test_an_open_stream_holds_no_starlette_layers_and_one_watcher(
+    server: LocalServer, client: AuthenticatedClient
+) -> None:
+    # A stream stays open for the whole run: it is served in front of Starlette's middleware
+    # and router, with one watcher task (the client going away); shutdown closes it through
+    # the hub. Fewer objects held per stream: shorter garbage collections with a thousand.
+    import asyncio
+    import concurrent.futures
+
+    gate = Gate()
+    server.register_workflow(gate.workflow)
+    run_id = execute_form(client, "gate", {"prompt": "p"})
+    assert gate.started.wait(5)
+    loop = server._loop
+    assert loop is not None
+
+    def chains() -> list[list[str]]:
+        found = []
+        for task in asyncio.all_tasks(loop):
+            names, coro = [], task.get_coro()
+            while coro is not None:
+                names.append(getattr(coro, "__qualname__", type(coro).__name__))
+                coro = getattr(coro, "cr_await", None)
+            found.append(names)
+        return found
+
+    with (
+        httpx.Client(base_url=server.base_url, headers={"X-API-KEY": server.api_key}) as raw,
+        raw.stream("GET", f"/api/v1/runs/{run_id}/events") as response,
+    ):
+        assert response.status_code == 200
+        lines = response.iter_lines()
+        next(lines)  # the stream is open and waiting
+        done: concurrent.futures.Future[list[list[str]]] = concurrent.futures.Future()
+        loop.call_soon_threadsafe(lambda: done.set_result(chains()))
+        tasks = done.result(5)
+        gate.release.set()
+        assert any('"type":"end"' in line for line in lines)
+    serving = [names for names in tasks if "EventStream.__call__" in names]
+    assert len(serving) == 1
+    assert not [name for name in serving[0] if "Starlette" in name or "Router" in name]
+    watchers = [names for names in tasks if names[0].startswith("EventStream.__call__.")]
+    assert [names[0] for names in watchers] == ["EventStream.__call__.<locals>.watch_disconnect"]

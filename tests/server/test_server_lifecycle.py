@@ -201,3 +201,21 @@ def without_url(event_data: str) -> dict[str, object]:
     assert isinstance(parsed, dict)
     parsed.pop("download_url", None)
     return parsed
+
+
+def test_a_dedicated_server_process_leaves_its_startup_out_of_garbage_collections() -> None:
+    # serve_forever (`flowscale serve`) freezes what is alive once the server has started,
+    # and unfreezes it when it returns; a LocalServer alone never touches the process's GC.
+    import gc
+
+    from flowscale.server._server import dedicated_process
+
+    assert gc.get_freeze_count() == 0
+    with LocalServer(step_delay=0.001) as server:
+        assert gc.get_freeze_count() == 0
+        with dedicated_process():
+            assert gc.get_freeze_count() > 0
+            headers = {"X-API-KEY": server.api_key}
+            with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as plain:
+                assert plain.get("/api/v1/comfy/health").status_code == 200
+        assert gc.get_freeze_count() == 0

@@ -100,3 +100,23 @@ def test_taking_turns_holds_heavy_requests_back_and_lets_the_others_through() ->
     assert "/health" in before  # not behind the four heavy requests still waiting
     assert len([p for p in before if p.startswith("/run/")]) <= 1
     assert [p for p in everything if p.startswith("/run/")] == [f"/run/{i}" for i in range(5)]
+
+
+def test_a_run_creation_takes_a_second_turn_once_its_body_is_read() -> None:
+    # Clients send the headers, then the body: bodies arriving together would otherwise wake
+    # every waiting creation in one iteration of the loop. The health check takes none.
+    from flowscale.server import LocalServer
+
+    from .helpers import TEXT_TO_IMAGE, http
+
+    with LocalServer(step_delay=0.002, workers=1) as server, http(server) as client:
+        assert server._state is not None
+        turns = server._state.turns
+        before = turns.taken
+        client.get("/api/v1/comfy/health").raise_for_status()
+        assert turns.taken == before
+        reply = client.post(
+            "/api/v1/runs", params={"workflow_id": TEXT_TO_IMAGE}, data={"text_51536": "a cat"}
+        )
+        reply.raise_for_status()
+        assert turns.taken == before + 2
