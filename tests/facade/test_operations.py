@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pathlib
+import uuid
 from typing import Any
 
 import pytest
@@ -152,7 +153,9 @@ def test_run_ids_are_path_escaped(client: Any) -> None:
 
 
 def test_get_runs_pages_and_filters(client: Any) -> None:
-    group = f"paging-{id(client)}"
+    # A group of its own: id(client) can repeat once an earlier client is freed, and the
+    # local server is shared, so two tests could count each other's runs.
+    group = f"paging-{uuid.uuid4().hex}"
     ids = [
         client.execute_workflow(TEXT_TO_IMAGE, {"text_51536": str(i)}, group).run_id
         for i in range(5)
