@@ -41,6 +41,7 @@ from .._errors import (
     RunMayExistServerError,
 )
 from .._operations import CURRENT_CALL, Call, Operation, operation
+from .._requests import build_request
 from .._retry import RetryBudget, RetryPolicy, is_ambiguous
 from .._status import safe_url, status_error
 from .._urls import ApiURLs
@@ -166,8 +167,15 @@ class AsyncAPI:
             )
             try:
                 with opened as body_args:
-                    request = self._request(
-                        method, url, params, request_headers, request_timeout, body_args
+                    request = build_request(
+                        self.http,
+                        own_pool=self._owns_http,
+                        method=method,
+                        url=url,
+                        params=params,
+                        headers=request_headers,
+                        timeout=request_timeout,
+                        body_args=body_args,
                     )
                     # Redirects are never followed here: httpx would resend the API key.
                     response = await self.http.send(request, stream=True, follow_redirects=False)
@@ -220,34 +228,6 @@ class AsyncAPI:
                 raise error
             _log_retry(method, url, attempt, delay, str(response.status_code))
             await sleep(delay)
-
-    def _request(
-        self,
-        method: str,
-        url: httpx.URL,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str],
-        timeout: httpx.Timeout,
-        body_args: Mapping[str, Any],
-    ) -> httpx.Request:
-        http = self.http
-        if not self._owns_http or http.cookies:
-            return http.build_request(
-                method, url, params=params, headers=headers, timeout=timeout, **body_args
-            )
-        # The SDK's own pool has no base URL, query parameters or (here) cookies of its own:
-        # what `build_request` would merge in is its default headers, so the request is made
-        # directly (half of `build_request`'s cost, the same request).
-        merged = http.headers.copy()
-        merged.update(headers)
-        return httpx.Request(
-            method,
-            url,
-            params=params,
-            headers=merged,
-            extensions={"timeout": timeout.as_dict()},
-            **body_args,
-        )
 
     async def send_generated(
         self, method: str, url: httpx.URL | str, arguments: Mapping[str, Any]
